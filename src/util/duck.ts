@@ -1,0 +1,28 @@
+import os from 'node:os';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+
+/** One in-memory DuckDB per call site, sized for the machine: every core, and a memory cap so big inputs spill, not swell. */
+export async function openDuck(memoryLimit = '1GB'): Promise<{ conn: DuckDBConnection; close: () => void }> {
+  const instance = await DuckDBInstance.create(':memory:', {
+    threads: String(Math.max(1, os.cpus().length)),
+    memory_limit: memoryLimit,
+    preserve_insertion_order: 'true',
+  });
+  const conn = await instance.connect();
+  return {
+    conn,
+    close: () => {
+      conn.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+/** A SQL string literal; paths are user data, so they are quoted, never spliced raw. */
+export function sqlString(s: string): string {
+  return `'${s.replace(/'/g, "''")}'`;
+}
+
+export function sqlIdent(s: string): string {
+  return `"${s.replace(/"/g, '""')}"`;
+}
