@@ -1,0 +1,63 @@
+import { Option, type Command } from 'commander';
+import { fitIrt, type FitOptions, type FitResult } from '../../irt/fit.js';
+import { writeFit } from '../../irt/fitFiles.js';
+import { ABILITY_METHODS } from '../../irt/abilities.js';
+import { ITEM_MODELS, METHODS } from '../../irt/model.js';
+import { readResponses, type ReadOptions } from '../../responses/read.js';
+import { GradusError } from '../../errors.js';
+import { addReadOptions, example, int, num, readOptionsFrom } from '../options.js';
+
+/** Library face of `gradus fit`: read, fit, write the fit folder. */
+export async function fitFiles(inputs: string[], read: ReadOptions, fit: FitOptions, out: string): Promise<FitResult> {
+  const { matrix, report } = await readResponses(inputs, read);
+  const result = await fitIrt(matrix, fit);
+  result.info.warnings.unshift(...report.warnings);
+  writeFit(out, result, { inputs });
+  return result;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('fit')
+    .description('fit an IRT model: item difficulties (b), slopes (a), guessing (c) and model abilities (θ)')
+    .argument('<inputs...>', 'response tables or lm-eval output folders')
+    .requiredOption('--out <dir>', 'folder for items.csv, models.csv and fit.json')
+    .addOption(new Option('--model <model>', 'item model').choices(ITEM_MODELS as string[]).default('rasch'))
+    .addOption(new Option('--method <method>', 'mml: marginal ML by EM (mirt-exact); jml: joint ML (fast, very large data); map: joint MAP with priors').choices(METHODS as string[]).default('mml'))
+    .option('--guessing <c>', '3pl: fix every c at this value (e.g. 0.25 for four options)')
+    .addOption(new Option('--abilities <method>', 'how model abilities are reported (default eap after mml, the joint estimate after jml/map)').choices([...ABILITY_METHODS, 'joint']))
+    .option('--holdout <share>', 'hide this share of responses, fit on the rest, and report held-out log-loss, accuracy and AUC')
+    .option('--seed <n>', 'seed for --holdout', '1')
+    .option('--tol <x>', 'convergence tolerance on the largest parameter change')
+    .option('--max-iter <n>', 'iteration limit')
+    .option('--quadpts <n>', 'mml: quadrature points on [-6, 6]', '61');
+  addReadOptions(cmd);
+  example(cmd, 'gradus fit responses.csv --model 2pl --method mml --holdout 0.1 --out fit/');
+  cmd.action(async (inputs: string[], o: Record<string, string>) => {
+    const t0 = performance.now();
+    const result = await fitFiles(inputs, readOptionsFrom(o), {
+      model: o.model as FitOptions['model'],
+      method: o.method as FitOptions['method'],
+      guessing: o.guessing === undefined ? undefined : num(o.guessing, '--guessing'),
+      abilities: o.abilities as FitOptions['abilities'],
+      holdout: o.holdout === undefined ? undefined : num(o.holdout, '--holdout'),
+      seed: int(o.seed, '--seed'),
+      tol: o.tol === undefined ? undefined : num(o.tol, '--tol'),
+      maxIter: o.maxIter === undefined ? undefined : int(o.maxIter, '--max-iter', 1),
+      quadpts: int(o.quadpts, '--quadpts', 5),
+    }, o.out);
+    const i = result.info;
+    if (!Number.isFinite(i.loglik)) throw new GradusError('the fit ended with a non-finite log-likelihood', 'Please report this with the data.');
+    process.stdout.write(
+      `${i.model} by ${i.method}: ${i.n_models} models × ${i.n_items} items, ${i.n_responses} responses\n` +
+        `log-likelihood ${i.loglik.toFixed(3)} (${i.loglik_kind}), ${i.iterations} iterations, ${i.converged ? 'converged' : 'NOT converged'}, ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
+        (i.model === 'rasch' && i.method === 'mml' ? `latent variance ${i.latent_var.toFixed(4)}\n` : '') +
+        (i.holdout ? `held out ${i.holdout.n}: log-loss ${i.holdout.logloss.toFixed(4)}, accuracy ${i.holdout.accuracy.toFixed(4)}, AUC ${i.holdout.auc.toFixed(4)}\n` : '') +
+        (i.held_finite.items.length || i.held_finite.models.length ? `held finite: ${i.held_finite.items.length} items, ${i.held_finite.models.length} models (${i.held_finite.how})\n` : '') +
+        (i.dropped_items.length ? `dropped: ${i.dropped_items.length} items nobody answered\n` : '') +
+        `wrote ${o.out}/items.csv, models.csv, fit.json\n`,
+    );
+    for (const w of i.warnings) process.stderr.write(`warning: ${w}\n`);
+    if (!i.converged) process.exitCode = 1;
+  });
+}

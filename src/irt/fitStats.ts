@@ -1,0 +1,68 @@
+/**
+ * Item infit and outfit mean squares over observed responses only (missing answers are simply absent:
+ * mirt's itemfit refuses missing data; these do not need to).
+ * outfit = mean of z² over the item's answers, infit = Σ (x − P)² / Σ P(1 − P).
+ */
+import type { SparseView } from '../responses/matrix.js';
+import { prob, type ItemParams } from './model.js';
+
+export function infitOutfit(bi: SparseView, items: ItemParams, theta: Float64Array): { infit: Float64Array; outfit: Float64Array } {
+  const nI = bi.offsets.length - 1;
+  const infit = new Float64Array(nI).fill(NaN);
+  const outfit = new Float64Array(nI).fill(NaN);
+  for (let i = 0; i < nI; i++) {
+    let n = 0;
+    let z2 = 0;
+    let num = 0;
+    let den = 0;
+    for (let k = bi.offsets[i]; k < bi.offsets[i + 1]; k++) {
+      const P = prob(theta[bi.index[k]], items.a[i], items.b[i], items.c[i]);
+      const v = P * (1 - P);
+      if (!(v > 1e-12)) continue;
+      const res = bi.value[k] - P;
+      n++;
+      z2 += (res * res) / v;
+      num += res * res;
+      den += v;
+    }
+    if (n) {
+      outfit[i] = z2 / n;
+      infit[i] = num / den;
+    }
+  }
+  return { infit, outfit };
+}
+
+/** Held-out scoring as py-irt papers report it: mean log-loss, accuracy at 0.5, and ROC AUC. */
+export function heldOutMetrics(p: Float64Array, y: Uint8Array): { n: number; logloss: number; accuracy: number; auc: number } {
+  const n = p.length;
+  let ll = 0;
+  let acc = 0;
+  for (let k = 0; k < n; k++) {
+    const q = Math.min(Math.max(p[k], 1e-15), 1 - 1e-15);
+    ll -= y[k] ? Math.log(q) : Math.log(1 - q);
+    if ((p[k] >= 0.5 ? 1 : 0) === y[k]) acc++;
+  }
+  return { n, logloss: n ? ll / n : NaN, accuracy: n ? acc / n : NaN, auc: auc(p, y) };
+}
+
+/** ROC AUC by ranks, ties sharing their mean rank (Mann–Whitney). */
+export function auc(p: Float64Array, y: Uint8Array): number {
+  const n = p.length;
+  const order = Int32Array.from({ length: n }, (_, k) => k).sort((u, v) => p[u] - p[v]);
+  let pos = 0;
+  let rankSum = 0;
+  for (let s = 0; s < n; ) {
+    let e = s;
+    while (e + 1 < n && p[order[e + 1]] === p[order[s]]) e++;
+    const mid = (s + e) / 2 + 1;
+    for (let t = s; t <= e; t++) if (y[order[t]]) {
+      pos++;
+      rankSum += mid;
+    }
+    s = e + 1;
+  }
+  const neg = n - pos;
+  if (!pos || !neg) return NaN;
+  return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
+}
