@@ -243,6 +243,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
       heldModels.push(...r.extremeModels.map((j) => m.models[j]));
       heldHow = 'estimated after the fit against the other parameters with a 0.3-point extreme-score adjustment (no finite ML exists)';
       if (model === 'rasch') warnings.push('Rasch JML difficulties carry the (L − 1)/L bias correction.');
+      if (model === '3pl') priors = { log_a: `N(0, ${MAP_PRIORS.logASd}²)`, ...(o.guessing === undefined ? { c: `Beta(${MAP_PRIORS.cAlpha}, ${MAP_PRIORS.cBeta})` } : {}) };
     } else {
       priors = { theta: `N(0, ${MAP_PRIORS.thetaSd}²)`, d: `N(0, ${MAP_PRIORS.dSd}²) (d = −a·b)` };
       if (model === '2pl' || model === '3pl' || model === '1pl') priors.log_a = `N(0, ${MAP_PRIORS.logASd}²)`;

@@ -104,6 +104,7 @@ export function fitJoint(m: ResponseMatrix, o: JointOptions): JointResult {
   }
 
   const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);
+  const commonAModel = o.model === '1pl';
   const grad = new Float64Array(3);
   const info = new Float64Array(9);
   const dP = new Float64Array(3);
@@ -150,29 +151,60 @@ export function fitJoint(m: ResponseMatrix, o: JointOptions): JointResult {
         grad[u] += MAP_PRIORS.cAlpha * (1 - c) - MAP_PRIORS.cBeta * c;
         info[u * k + u] += (MAP_PRIORS.cAlpha + MAP_PRIORS.cBeta) * c * (1 - c);
       }
-    } else if (freeG) {
-      // even jml keeps c in (0, 1) with its prior: the guessing parameter has no finite ML in general
-      const u = k - 1;
-      grad[u] += MAP_PRIORS.cAlpha * (1 - c) - MAP_PRIORS.cBeta * c;
-      info[u * k + u] += (MAP_PRIORS.cAlpha + MAP_PRIORS.cBeta) * c * (1 - c);
+    } else if (o.model === '3pl') {
+      // Even jml keeps the 3pl's priors on c and log a: neither has a finite joint ML in general, and without
+      // them slopes of separable items run off and the sweeps never settle.
+      const la = Math.log(a[i]);
+      const v = MAP_PRIORS.logASd ** 2;
+      grad[0] -= la / (v * a[i]);
+      info[0] += 1 / (v * a[i] * a[i]);
+      if (freeG) {
+        const u = k - 1;
+        grad[u] += MAP_PRIORS.cAlpha * (1 - c) - MAP_PRIORS.cBeta * c;
+        info[u * k + u] += (MAP_PRIORS.cAlpha + MAP_PRIORS.cBeta) * c * (1 - c);
+      }
     }
     for (let p = 0; p < k; p++) for (let q = 0; q < p; q++) info[q * k + p] = info[p * k + q];
     return ll;
   };
 
   const itemUpdate = (i: number): number => {
-    itemSystem(i);
+    const before = itemSystem(i) + itemLogPrior(i);
     for (let p = 0; p < k; p++) info[p * k + p] += 1e-9;
     const step = solveSpd(info, grad, k);
     if (!step) return 0;
     let big = 0;
     for (let p = 0; p < k; p++) big = Math.max(big, Math.abs(step[p]));
-    const scale = big > 1 ? 1 / big : 1;
-    let u = 0;
-    if (freeA) a[i] = Math.max(0.05, a[i] + scale * step[u++]);
-    d[i] += scale * step[u++];
-    if (freeG) g[i] = Math.min(logit(0.5), g[i] + scale * step[u++]);
+    let scale = big > 1 ? 1 / big : 1;
+    const a0 = a[i], d0 = d[i], g0 = g[i];
+    // The 3pl objective is not concave: Fisher steps can overshoot and cycle, so they are halved until they climb.
+    // For the logistic models the step is Newton's on a concave function and is taken as it is.
+    for (let h = 0; h < (o.model === '3pl' ? 20 : 1); h++) {
+      let u = 0;
+      if (freeA) a[i] = Math.max(0.05, a0 + scale * step[u++]);
+      d[i] = d0 + scale * step[u++];
+      if (freeG) g[i] = Math.min(logit(0.5), g0 + scale * step[u++]);
+      if (o.model !== '3pl' || itemSystem(i) + itemLogPrior(i) >= before - 1e-10) break;
+      scale /= 2;
+      if (h === 19) {
+        a[i] = a0;
+        d[i] = d0;
+        g[i] = g0;
+      }
+    }
     return big * scale;
+  };
+
+  const itemLogPrior = (i: number): number => {
+    if (!isMap && o.model !== '3pl') return 0;
+    let f = 0;
+    if (freeA || (isMap && commonAModel)) f -= Math.log(a[i]) ** 2 / (2 * MAP_PRIORS.logASd ** 2);
+    if (isMap) f -= d[i] ** 2 / (2 * MAP_PRIORS.dSd ** 2);
+    if (freeG) {
+      const c = sigmoid(g[i]);
+      f += MAP_PRIORS.cAlpha * Math.log(c) + MAP_PRIORS.cBeta * Math.log1p(-c);
+    }
+    return f;
   };
 
   /** one Newton step for model j's θ; returns |Δθ| */
@@ -194,9 +226,36 @@ export function fitJoint(m: ResponseMatrix, o: JointOptions): JointResult {
       f -= theta[j] / MAP_PRIORS.thetaSd ** 2;
       inf += 1 / MAP_PRIORS.thetaSd ** 2;
     }
-    const step = Math.max(-1, Math.min(1, f / Math.max(inf, 1e-12)));
+    let step = Math.max(-1, Math.min(1, f / Math.max(inf, 1e-12)));
+    if (o.model === '3pl' && shift === 0) {
+      // not concave in θ either: halve until the model's objective climbs
+      const t0 = theta[j];
+      const before = modelObjective(j, skipItem);
+      for (let h = 0; h < 20; h++) {
+        theta[j] = t0 + step;
+        if (modelObjective(j, skipItem) >= before - 1e-10) break;
+        step /= 2;
+        if (h === 19) {
+          theta[j] = t0;
+          step = 0;
+        }
+      }
+      return { change: Math.abs(step), info: inf };
+    }
     theta[j] += step;
     return { change: Math.abs(step), info: inf };
+  };
+
+  const modelObjective = (j: number, skipItem: Uint8Array | null): number => {
+    let f = isMap ? -(theta[j] ** 2) / (2 * MAP_PRIORS.thetaSd ** 2) : 0;
+    for (let kk = bm.offsets[j]; kk < bm.offsets[j + 1]; kk++) {
+      const i = bm.index[kk];
+      if (skipItem && !skipItem[i]) continue;
+      const c = g[i] === -Infinity ? 0 : sigmoid(g[i]);
+      const P = c + (1 - c) * sigmoid(a[i] * theta[j] + d[i]);
+      f += Math.log(Math.max(bm.value[kk] ? P : 1 - P, 1e-300));
+    }
+    return f;
   };
 
   let iterations = 0;
@@ -220,6 +279,16 @@ export function fitJoint(m: ResponseMatrix, o: JointOptions): JointResult {
     if (commonA) updateCommonSlope();
     for (let j = 0; j < nM; j++) if (activeM[j]) modelUpdate(j, activeI);
     pinScale(false);
+    if (o.model === '3pl' && iterations > 10) {
+      // The 3pl's priors and the pinned scale pull against each other and the sweeps can settle into a 2-cycle;
+      // half steps (averaging with the previous sweep) damp it out without moving the fixed point.
+      for (let i = 0; i < nI; i++) {
+        a[i] = (a[i] + prevA[i]) / 2;
+        d[i] = (d[i] + prevD[i]) / 2;
+        if (freeG) g[i] = (g[i] + prevG[i]) / 2;
+      }
+      for (let j = 0; j < nM; j++) theta[j] = (theta[j] + prevT[j]) / 2;
+    }
     // judged on where the sweep left the parameters, after the scale is pinned again
     const change = Math.max(maxDiff(a, prevA), maxDiff(d, prevD), freeG ? maxDiff(g, prevG) : 0, maxDiff(theta, prevT));
     for (let i = 0; i < nI; i++) if (activeI[i]) ll += itemSystem(i);

@@ -127,10 +127,17 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const free: Free = { a: L.freeA, d: true, g: L.freeG };
   const freeD: Free = { a: false, d: true, g: false };
 
+  /**
+   * M-step, parameter-expanded (PX-EM, Liu, Rubin & Wu 1998). With thousands of answers per model the posterior
+   * hardly depends on the prior, so plain EM moves the latent scale (Rasch variance, 1pl slope, 2pl slopes) at a
+   * rate near 1: hundreds of cycles. The expanded M-step also fits the latent mean and spread (and, for Rasch, a
+   * common slope) to the expected counts, then maps them back onto the identified scale.
+   */
   const mstep = (s: MmlState, sums: EStepSums): MmlState => {
     const t = cloneState(s);
     const st: ItemState = { a: 1, d: 0, g: -Infinity };
-    const rounds = o.model === '1pl' ? 3 : 1;
+    const common = o.model === '1pl' || o.model === 'rasch';
+    const rounds = common ? 3 : 1;
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < nI; i++) {
         if (variation.n[i] === 0) continue;
@@ -142,16 +149,29 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
         t.d[i] = st.d;
         t.g[i] = st.g;
       }
-      if (o.model === '1pl') t.a.fill(commonSlope(t, sums));
+      if (common) t.a.fill(commonSlope(t, sums));
+    }
+    let s0 = 0;
+    let s1 = 0;
+    for (let q = 0; q < Q; q++) {
+      s0 += sums.nq[q];
+      s1 += sums.nq[q] * nodes[q];
+    }
+    const mu = s1 / s0;
+    let s2 = 0;
+    for (let q = 0; q < Q; q++) s2 += sums.nq[q] * (nodes[q] - mu) ** 2;
+    const tau = Math.sqrt(s2 / s0);
+    if (!(tau > 0) || !Number.isFinite(mu)) return t;
+    // θ_grid = μ + τ·θ': z = aθ + d = (aτ)θ' + (d + aμ)
+    for (let i = 0; i < nI; i++) {
+      t.d[i] += t.a[i] * mu;
+      t.a[i] *= tau;
     }
     if (o.model === 'rasch') {
-      let s0 = 0;
-      let s2 = 0;
-      for (let q = 0; q < Q; q++) {
-        s0 += sums.nq[q];
-        s2 += sums.nq[q] * nodes[q] * nodes[q];
-      }
-      t.logVar = Math.log(s2 / s0);
+      // back to a = 1 with the spread carried by the latent variance
+      const alpha = t.a[0];
+      t.logVar = 2 * Math.log(alpha);
+      t.a.fill(1);
     }
     return t;
   };
@@ -205,6 +225,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   let lastLl = -Infinity;
   let lastLlChange = Infinity;
   const accelerate = o.accelerate ?? true;
+  let stepMax = 4;
   while (iterations < maxIter) {
     const s1 = await em(x);
     iterations++;
@@ -238,17 +259,22 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     }
     let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
     if (alpha > -1) alpha = -1;
+    // SQUAREM's step-length control: cap the extrapolation, widen the cap after a success at the cap.
+    const atCap = alpha <= -stepMax;
+    if (atCap) alpha = -stepMax;
     const xp = new Float64Array(L.size);
     for (let k = 0; k < L.size; k++) xp[k] = x[k] - 2 * alpha * r[k] + alpha * alpha * v[k];
     const s3 = await em(xp).catch(() => null);
     iterations++;
     // Keep the extrapolation only when it did not lower the objective (monotone EM), else the plain second step.
     if (s3 && Number.isFinite(s3.loglik) && s3.loglik >= s2.loglik - 1e-9 && s3.next.every(Number.isFinite)) {
+      if (atCap) stepMax *= 4;
       lastChange = maxAbsDiff(s3.next, xp);
       lastLlChange = Math.abs(s3.loglik - lastLl);
       lastLl = s3.loglik;
       x = s3.next;
     } else {
+      stepMax = Math.max(1, stepMax / 4);
       lastChange = maxAbsDiff(s2.next, s1.next);
       lastLlChange = Math.abs(s2.loglik - lastLl);
       lastLl = s2.loglik;
