@@ -9,7 +9,7 @@ export interface EStepData {
   Q: number;
   /** by-model sparse responses */
   offsets: Int32Array;
-  index: Int32Array;
+  index: Int32Array | Uint16Array;
   value: Uint8Array;
 }
 
@@ -104,4 +104,23 @@ export function estep(
     }
   }
   sums.loglik += total;
+}
+
+export interface EStepCtx extends EStepData, EStepTables {
+  r: Float64Array;
+  n: Float64Array;
+  nq: Float64Array;
+  mean?: Float64Array;
+  sd?: Float64Array;
+  nodes?: Float64Array;
+}
+
+/** The E-step over models [from, to) into this range's own sums (zeroed first); returns the range's log-likelihood. */
+export function estepKernel(c: EStepCtx, from: number, to: number): number {
+  c.r.fill(0);
+  c.n.fill(0);
+  c.nq.fill(0);
+  const sums: EStepSums = { loglik: 0, r: c.r, n: c.n, nq: c.nq };
+  estep(c, c, from, to, sums, c.mean && c.sd && c.nodes ? { mean: c.mean, sd: c.sd, nodes: c.nodes } : undefined);
+  return sums.loglik;
 }

@@ -10,7 +10,8 @@ import { abilities, type AbilityMethod } from './abilities.js';
 import { heldOutMetrics, infitOutfit } from './fitStats.js';
 import { fitJoint, MAP_PRIORS } from './joint.js';
 import { slots } from './layout.js';
-import { fitMml, type EStepRunner } from './mml.js';
+import { fitMml, parallelEStep, type EStepRunner } from './mml.js';
+import { runnerFor, type Runner } from '../parallel/pool.js';
 import { ITEM_MODELS, METHODS, prob, sigmoid, type ItemModel, type ItemParams, type Method } from './model.js';
 import { itemVariation } from './variation.js';
 
@@ -28,6 +29,8 @@ export interface FitOptions {
   maxIter?: number;
   quadpts?: number;
   estepRunner?: EStepRunner;
+  /** threads to spread the work over; by default a worker pool on big data, this thread on small */
+  runner?: Runner;
   onIteration?: (it: number, loglik: number, change: number) => void;
 }
 
@@ -112,7 +115,12 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
 
   const nM = m.models.length;
   const nI = m.items.length;
-  const variation = itemVariation(m);
+  // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
+  const bm = byModel(m);
+  const bi = byItem(m);
+  const variation = itemVariation(m, bi);
+  const runner = o.runner ?? runnerFor(bm.index.length * (method === 'mml' ? 20 : 1));
+  try {
   const params: ItemParams = { a: new Float64Array(nI), b: new Float64Array(nI), c: new Float64Array(nI) };
   const se_a = new Float64Array(nI).fill(NaN);
   const se_b = new Float64Array(nI).fill(NaN);
@@ -136,7 +144,9 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   for (let i = 0; i < nI; i++) if (variation.n[i] === 0) dropped.push(m.items[i]);
 
   if (method === 'mml') {
-    const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: o.quadpts, estepRunner: o.estepRunner, onIteration: o.onIteration });
+    const Q = o.quadpts ?? 61;
+    const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value });
+    const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration }, bm);
     const s = r.state;
     for (let i = 0; i < nI; i++) {
       params.a[i] = s.a[i];
@@ -194,7 +204,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
       theta = r.eap;
       thetaSe = r.eapSd;
     } else {
-      ({ theta, se: thetaSe } = abilities(byModel(m), params, { method: wanted, variance: latentVar }));
+      ({ theta, se: thetaSe } = abilities(bm, params, { method: wanted, variance: latentVar }));
     }
     abilityKind = wanted === 'eap' ? `eap (posterior mean and sd on the ${r.nodes.length}-point grid)` : wanted;
     const extreme = m.items.filter((_, i) => variation.extreme[i]);
@@ -205,7 +215,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     if (model === '3pl') priors = o.guessing === undefined ? { c: 'Beta(5, 17)', log_a: 'N(0, 0.5²)' } : {};
     nParams = r.layout.size;
   } else {
-    const r = fitJoint(m, { model, method, tol: o.tol, maxIter: o.maxIter, guessing: o.guessing, onIteration: o.onIteration });
+    const r = await fitJoint(m, { model, method, tol: o.tol, maxIter: o.maxIter, guessing: o.guessing, onIteration: o.onIteration }, { bm, bi }, runner);
     const k = (r.itemFree.a ? 1 : 0) + 1 + (r.itemFree.g ? 1 : 0);
     for (let i = 0; i < nI; i++) {
       params.a[i] = r.a[i];
@@ -235,7 +245,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
       thetaSe = r.thetaSe;
       abilityKind = `${method} (the joint estimate)`;
     } else {
-      ({ theta, se: thetaSe } = abilities(byModel(m), params, { method: wanted }));
+      ({ theta, se: thetaSe } = abilities(bm, params, { method: wanted }));
       abilityKind = wanted;
     }
     if (method === 'jml') {
@@ -260,7 +270,6 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   }
   if (model === 'rasch' && method === 'mml' && latentVar < 0.05) warnings.push(`the latent variance is ${fmt(latentVar)}: the models barely differ in ability.`);
 
-  const bi = byItem(m);
   const { infit, outfit } = infitOutfit(bi, params, theta);
   for (let i = 0; i < nI; i++) {
     if (variation.n[i] === 0) {
@@ -271,7 +280,6 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   }
   if (model === 'rasch' || model === '1pl') se_a.fill(NaN, 0, model === 'rasch' ? nI : 0);
 
-  const bm = byModel(m);
   const mn = new Int32Array(nM);
   const mp = new Float64Array(nM);
   for (let j = 0; j < nM; j++) {
@@ -326,6 +334,9 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     models: { model: m.models, theta, se_theta: thetaSe, n: mn, p_correct: mp },
     info,
   };
+  } finally {
+    if (!o.runner) await runner.close();
+  }
 }
 
 function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Method) {

@@ -10,6 +10,9 @@ import { itemScore, itemStep, type Free, type ItemPriors, type ItemState } from 
 import { cloneState, layoutFor, pack, slots, unpack, type Layout, type MmlState } from './layout.js';
 import { logSigmoid, sigmoid, type ItemModel } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
+import { balancedRanges, f64 } from '../parallel/shared.js';
+import type { Runner } from '../parallel/pool.js';
+import type { SparseView } from '../responses/matrix.js';
 import type { ItemVariation } from './variation.js';
 
 export interface MmlOptions {
@@ -40,6 +43,27 @@ export const serialEStep: EStepRunner = async (data, tables, posterior) => {
   return sums;
 };
 
+/** The E-step spread over a runner's threads: each range sums into its own shared scratch, then the sums are added. */
+export function parallelEStep(runner: Runner, data: EStepData): EStepRunner {
+  const ranges = balancedRanges(data.offsets, runner.size);
+  const size = data.nItems * data.Q;
+  const scratch = ranges.map(() => ({ r: f64(size), n: f64(size), nq: f64(data.Q) }));
+  return async (d, t, posterior) => {
+    const lls = await runner.run<number>('estep', ranges, (k) => ({ ...d, ...t, ...scratch[k], ...(posterior ?? {}) }));
+    const out = newSums(d.nItems, d.Q);
+    for (let k = 0; k < ranges.length; k++) {
+      out.loglik += lls[k];
+      const sc = scratch[k];
+      for (let x = 0; x < size; x++) {
+        out.r[x] += sc.r[x];
+        out.n[x] += sc.n[x];
+      }
+      for (let q = 0; q < d.Q; q++) out.nq[q] += sc.nq[q];
+    }
+    return out;
+  };
+}
+
 export interface MmlResult {
   state: MmlState;
   loglik: number;
@@ -58,11 +82,10 @@ export interface MmlResult {
   itemInfo: Float64Array[];
 }
 
-export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: MmlOptions): Promise<MmlResult> {
+export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: MmlOptions, sp: SparseView = byModel(m)): Promise<MmlResult> {
   const nI = m.items.length;
   const Q = o.quadpts ?? 61;
   const nodes = grid(Q, o.thetaLimit ?? 6);
-  const sp = byModel(m);
   const data: EStepData = { nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value };
   const L = layoutFor(o.model, nI, o.guessing !== undefined);
   const run = o.estepRunner ?? serialEStep;
@@ -103,8 +126,8 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   }
 
   const tables = (s: MmlState): EStepTables => {
-    const logP = new Float64Array(nI * Q);
-    const logQ = new Float64Array(nI * Q);
+    const logP = f64(nI * Q);
+    const logQ = f64(nI * Q);
     for (let i = 0; i < nI; i++) {
       const a = s.a[i];
       const d = s.d[i];
@@ -121,7 +144,9 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
         }
       }
     }
-    return { logP, logQ, logPrior: logNormalWeights(nodes, 0, Math.exp(s.logVar)) };
+    const logPrior = f64(Q);
+    logPrior.set(logNormalWeights(nodes, 0, Math.exp(s.logVar)));
+    return { logP, logQ, logPrior };
   };
 
   const free: Free = { a: L.freeA, d: true, g: L.freeG };
@@ -283,10 +308,12 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   }
 
   const final = unpack(L, x, cloneState(state));
-  const eap = new Float64Array(m.models.length);
-  const eapSd = new Float64Array(m.models.length);
+  const eap = f64(m.models.length);
+  const eapSd = f64(m.models.length);
   const tab = tables(final);
-  const sums = await run(data, tab, { mean: eap, sd: eapSd, nodes });
+  const sharedNodes = f64(Q);
+  sharedNodes.set(nodes);
+  const sums = await run(data, tab, { mean: eap, sd: eapSd, nodes: sharedNodes });
 
   // Standard errors: the observed information of the marginal likelihood (numerical Hessian of the Fisher-identity
   // gradient, as mirt's Oakes method estimates) for small models; per-item complete-data information blocks beyond.

@@ -1,4 +1,4 @@
-import { byItem, type ResponseMatrix } from '../responses/matrix.js';
+import { byItem, type ResponseMatrix, type SparseView } from '../responses/matrix.js';
 
 /** Per-item counts, and which items carry no information (everyone who answered got it right, or wrong). */
 export interface ItemVariation {
@@ -8,8 +8,7 @@ export interface ItemVariation {
   extreme: Uint8Array;
 }
 
-export function itemVariation(m: ResponseMatrix): ItemVariation {
-  const sp = byItem(m);
+export function itemVariation(m: ResponseMatrix, sp: SparseView = byItem(m)): ItemVariation {
   const nI = m.items.length;
   const n = new Int32Array(nI);
   const correct = new Int32Array(nI);

@@ -3,6 +3,8 @@
  * One byte a cell keeps the Open LLM Leaderboard scale (4,500 × 21,000) under 100 MB, and gives the
  * estimators O(1) access; `byModel`/`byItem` give sparse views for the hot loops when much is missing.
  */
+import { i32, u16, u8 } from '../parallel/shared.js';
+
 export const WRONG = 0;
 export const CORRECT = 1;
 export const MISSING = 255;
@@ -42,7 +44,8 @@ export function matrixFromRows(
 export interface SparseView {
   /** offsets[r]..offsets[r+1] index `index` and `value` for row r */
   readonly offsets: Int32Array;
-  readonly index: Int32Array;
+  /** column indices; 16-bit when the other side has fewer than 65,536 entries (halves memory and bandwidth) */
+  readonly index: Int32Array | Uint16Array;
   readonly value: Uint8Array;
 }
 
@@ -56,7 +59,9 @@ export function byItem(m: ResponseMatrix): SparseView {
 
 function sparse(data: Uint8Array, nModels: number, nItems: number, transpose: boolean): SparseView {
   const nRows = transpose ? nItems : nModels;
-  const offsets = new Int32Array(nRows + 1);
+  const nCols = transpose ? nModels : nItems;
+  // On shared memory, so that worker threads read the same arrays without a copy.
+  const offsets = i32(nRows + 1);
   for (let m = 0; m < nModels; m++) {
     const base = m * nItems;
     for (let i = 0; i < nItems; i++) {
@@ -65,8 +70,8 @@ function sparse(data: Uint8Array, nModels: number, nItems: number, transpose: bo
   }
   for (let r = 0; r < nRows; r++) offsets[r + 1] += offsets[r];
   const n = offsets[nRows];
-  const index = new Int32Array(n);
-  const value = new Uint8Array(n);
+  const index = nCols < 65536 ? u16(n) : i32(n);
+  const value = u8(n);
   const fill = offsets.slice(0, nRows);
   for (let m = 0; m < nModels; m++) {
     const base = m * nItems;

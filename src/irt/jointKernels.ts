@@ -1,0 +1,266 @@
+/**
+ * The two sweeps of joint estimation as pure kernels over shared arrays, so that worker threads can each take
+ * a range of items (or of models). The logistic models (c = 0) take a fast path with scalar accumulators: one exp
+ * and one log1p per answer; the 3pl takes the general Fisher-scoring path with step halving.
+ */
+import { solveSpd } from '../util/linalg.js';
+import { sigmoid } from './model.js';
+
+export interface JointCtx {
+  biOff: Int32Array;
+  biIdx: Int32Array | Uint16Array;
+  biVal: Uint8Array;
+  bmOff: Int32Array;
+  bmIdx: Int32Array | Uint16Array;
+  bmVal: Uint8Array;
+  a: Float64Array;
+  d: Float64Array;
+  g: Float64Array;
+  theta: Float64Array;
+  activeI: Uint8Array;
+  activeM: Uint8Array;
+  /** per item: slope free (2pl/3pl) */
+  freeA: boolean;
+  freeG: boolean;
+  is3pl: boolean;
+  isMap: boolean;
+  thetaSd: number;
+  dSd: number;
+  logASd: number;
+  cAlpha: number;
+  cBeta: number;
+}
+
+/** log σ(z) and log(1 − σ(z)) and σ(z), with one exp and one log1p */
+function logistic(z: number, x: number): { s: number; ll: number } {
+  const e = Math.exp(-Math.abs(z));
+  const l = Math.log1p(e);
+  if (z >= 0) return { s: 1 / (1 + e), ll: x ? -l : -z - l };
+  return { s: e / (1 + e), ll: x ? z - l : -l };
+}
+
+/** One Fisher-scoring step for each active item in [from, to); returns the joint log-likelihood of these items before the step and the largest step. */
+export function jointItemsKernel(c: JointCtx, from: number, to: number): { ll: number; change: number } {
+  let ll = 0;
+  let change = 0;
+  for (let i = from; i < to; i++) {
+    if (!c.activeI[i]) continue;
+    const r = c.is3pl ? item3pl(c, i) : itemLogistic(c, i);
+    ll += r.ll;
+    if (r.change > change) change = r.change;
+  }
+  return { ll, change };
+}
+
+function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
+  const a = c.a[i];
+  const d = c.d[i];
+  let ll = 0, ga = 0, gd = 0, iaa = 0, iad = 0, idd = 0;
+  const { biOff, biIdx, biVal, theta, activeM } = c;
+  for (let k = biOff[i]; k < biOff[i + 1]; k++) {
+    const j = biIdx[k];
+    if (!activeM[j]) continue;
+    const th = theta[j];
+    const z = a * th + d;
+    const e = Math.exp(-Math.abs(z));
+    const l = Math.log1p(e);
+    const x = biVal[k];
+    let s: number;
+    if (z >= 0) {
+      s = 1 / (1 + e);
+      ll += x ? -l : -z - l;
+    } else {
+      s = e / (1 + e);
+      ll += x ? z - l : -l;
+    }
+    const w = x - s;
+    const v = s * (1 - s);
+    gd += w;
+    idd += v;
+    ga += w * th;
+    iad += v * th;
+    iaa += v * th * th;
+  }
+  if (c.isMap) {
+    gd -= d / (c.dSd * c.dSd);
+    idd += 1 / (c.dSd * c.dSd);
+    if (c.freeA) {
+      const v2 = c.logASd * c.logASd;
+      ga -= Math.log(a) / (v2 * a);
+      iaa += 1 / (v2 * a * a);
+    }
+  }
+  if (!c.freeA) {
+    const step = clamp(gd / Math.max(idd, 1e-12), 1);
+    c.d[i] = d + step;
+    return { ll, change: Math.abs(step) };
+  }
+  iaa += 1e-9;
+  idd += 1e-9;
+  const det = iaa * idd - iad * iad;
+  if (!(det > 0)) return { ll, change: 0 };
+  let sa = (idd * ga - iad * gd) / det;
+  let sd = (iaa * gd - iad * ga) / det;
+  const big = Math.max(Math.abs(sa), Math.abs(sd));
+  if (big > 1) {
+    sa /= big;
+    sd /= big;
+  }
+  c.a[i] = Math.max(0.05, a + sa);
+  c.d[i] = d + sd;
+  return { ll, change: Math.min(big, 1) };
+}
+
+const clamp = (x: number, m: number) => (x > m ? m : x < -m ? -m : x);
+
+function item3plObjective(c: JointCtx, i: number, a: number, d: number, g: number): number {
+  const cc = c.freeG || c.g[i] !== -Infinity ? sigmoid(g) : 0;
+  let f = 0;
+  for (let k = c.biOff[i]; k < c.biOff[i + 1]; k++) {
+    const j = c.biIdx[k];
+    if (!c.activeM[j]) continue;
+    const P = cc + (1 - cc) * sigmoid(a * c.theta[j] + d);
+    f += Math.log(Math.max(c.biVal[k] ? P : 1 - P, 1e-300));
+  }
+  return f;
+}
+
+function prior3pl(c: JointCtx, a: number, d: number, g: number): number {
+  // Even jml keeps the 3pl's priors on c and log a: neither has a finite joint ML in general.
+  let f = -(Math.log(a) ** 2) / (2 * c.logASd * c.logASd);
+  if (c.isMap) f -= (d * d) / (2 * c.dSd * c.dSd);
+  if (c.freeG) {
+    const cc = sigmoid(g);
+    f += c.cAlpha * Math.log(cc) + c.cBeta * Math.log1p(-cc);
+  }
+  return f;
+}
+
+function item3pl(c: JointCtx, i: number): { ll: number; change: number } {
+  const a = c.a[i];
+  const d = c.d[i];
+  const g = c.g[i];
+  const cc = sigmoid(g);
+  const k = c.freeG ? 3 : 2;
+  const grad = new Float64Array(k);
+  const info = new Float64Array(k * k);
+  const dP = new Float64Array(3);
+  let ll = 0;
+  for (let kk = c.biOff[i]; kk < c.biOff[i + 1]; kk++) {
+    const j = c.biIdx[kk];
+    if (!c.activeM[j]) continue;
+    const th = c.theta[j];
+    const s = sigmoid(a * th + d);
+    const P = cc + (1 - cc) * s;
+    const x = c.biVal[kk];
+    ll += Math.log(Math.max(x ? P : 1 - P, 1e-300));
+    const pq = Math.max(P * (1 - P), 1e-300);
+    const dz = (1 - cc) * s * (1 - s);
+    dP[0] = dz * th;
+    dP[1] = dz;
+    dP[2] = cc * (1 - cc) * (1 - s);
+    const w = (x - P) / pq;
+    for (let p = 0; p < k; p++) {
+      grad[p] += w * dP[p];
+      for (let q = 0; q <= p; q++) info[p * k + q] += (dP[p] * dP[q]) / pq;
+    }
+  }
+  const v = c.logASd * c.logASd;
+  grad[0] -= Math.log(a) / (v * a);
+  info[0] += 1 / (v * a * a);
+  if (c.isMap) {
+    grad[1] -= d / (c.dSd * c.dSd);
+    info[k + 1] += 1 / (c.dSd * c.dSd);
+  }
+  if (c.freeG) {
+    grad[2] += c.cAlpha * (1 - cc) - c.cBeta * cc;
+    info[8] += (c.cAlpha + c.cBeta) * cc * (1 - cc);
+  }
+  for (let p = 0; p < k; p++) {
+    info[p * k + p] += 1e-9;
+    for (let q = 0; q < p; q++) info[q * k + p] = info[p * k + q];
+  }
+  const step = solveSpd(info, grad, k);
+  if (!step) return { ll, change: 0 };
+  let big = 0;
+  for (let p = 0; p < k; p++) big = Math.max(big, Math.abs(step[p]));
+  let scale = big > 1 ? 1 / big : 1;
+  // The 3pl objective is not concave: halve the Fisher step until it climbs.
+  const before = ll + prior3pl(c, a, d, g);
+  for (let h = 0; h < 20; h++) {
+    const na = Math.max(0.05, a + scale * step[0]);
+    const nd = d + scale * step[1];
+    const ng = c.freeG ? Math.min(0, g + scale * step[2]) : g;
+    if (item3plObjective(c, i, na, nd, ng) + prior3pl(c, na, nd, ng) >= before - 1e-10) {
+      c.a[i] = na;
+      c.d[i] = nd;
+      c.g[i] = ng;
+      return { ll, change: big * scale };
+    }
+    scale /= 2;
+  }
+  return { ll, change: 0 };
+}
+
+/** One Newton step for each active model's θ in [from, to) (all items when `allItems`); returns the largest step. */
+export function jointModelsKernel(c: JointCtx, from: number, to: number): { change: number } {
+  let change = 0;
+  for (let j = from; j < to; j++) {
+    if (!c.activeM[j]) continue;
+    const step = modelStep(c, j);
+    if (step > change) change = step;
+  }
+  return { change };
+}
+
+export function modelScore(c: JointCtx, j: number, t: number, useInactive: boolean, shift = 0): { f: number; info: number; obj: number } {
+  let f = shift;
+  let info = 0;
+  let obj = 0;
+  const { bmOff, bmIdx, bmVal, a, d, g, activeI } = c;
+  for (let k = bmOff[j]; k < bmOff[j + 1]; k++) {
+    const i = bmIdx[k];
+    if (!useInactive && !activeI[i]) continue;
+    const x = bmVal[k];
+    if (!c.is3pl) {
+      const r = logistic(a[i] * t + d[i], x);
+      f += a[i] * (x - r.s);
+      info += a[i] * a[i] * r.s * (1 - r.s);
+      obj += r.ll;
+    } else {
+      const cc = g[i] === -Infinity ? 0 : sigmoid(g[i]);
+      const s = sigmoid(a[i] * t + d[i]);
+      const P = cc + (1 - cc) * s;
+      const deriv = a[i] * (1 - cc) * s * (1 - s);
+      const pq = Math.max(P * (1 - P), 1e-300);
+      f += ((x - P) * deriv) / pq;
+      info += (deriv * deriv) / pq;
+      obj += Math.log(Math.max(x ? P : 1 - P, 1e-300));
+    }
+  }
+  if (c.isMap) {
+    f -= t / (c.thetaSd * c.thetaSd);
+    info += 1 / (c.thetaSd * c.thetaSd);
+    obj -= (t * t) / (2 * c.thetaSd * c.thetaSd);
+  }
+  return { f, info, obj };
+}
+
+function modelStep(c: JointCtx, j: number): number {
+  const t0 = c.theta[j];
+  const s0 = modelScore(c, j, t0, false);
+  let step = clamp(s0.f / Math.max(s0.info, 1e-12), 1);
+  if (!c.is3pl) {
+    c.theta[j] = t0 + step;
+    return Math.abs(step);
+  }
+  // not concave in θ for the 3pl: halve until the objective climbs
+  for (let h = 0; h < 20; h++) {
+    if (modelScore(c, j, t0 + step, false).obj >= s0.obj - 1e-10) {
+      c.theta[j] = t0 + step;
+      return Math.abs(step);
+    }
+    step /= 2;
+  }
+  return 0;
+}
