@@ -4,7 +4,7 @@
  * adjustment, as Winsteps does) and WLE (Warm's weighted likelihood, finite by construction). Each with its SE.
  */
 import type { SparseView } from '../responses/matrix.js';
-import { estep, newSums } from './estep.js';
+import { estep, newSums, nOffset, rOffset } from './estep.js';
 import { logSigmoid, sigmoid, type ItemParams } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
 
@@ -35,25 +35,24 @@ export function abilities(sp: SparseView, items: ItemParams, o: AbilityOptions):
     const nI = items.a.length;
     const Q = o.quadpts ?? 61;
     const nodes = grid(Q, 6);
-    const logP = new Float64Array(nI * Q);
-    const logQ = new Float64Array(nI * Q);
+    const tab = new Float64Array(2 * nI * Q);
     for (let i = 0; i < nI; i++) {
       if (o.skipItem?.[i]) continue;
       const { a, b, c } = { a: items.a[i], b: items.b[i], c: items.c[i] };
       for (let q = 0; q < Q; q++) {
         const z = a * (nodes[q] - b);
         if (c === 0) {
-          logP[i * Q + q] = logSigmoid(z);
-          logQ[i * Q + q] = logSigmoid(-z);
+          tab[rOffset(i, Q) + q] = logSigmoid(z);
+          tab[nOffset(i, Q) + q] = logSigmoid(-z);
         } else {
           const P = c + (1 - c) * sigmoid(z);
-          logP[i * Q + q] = Math.log(P);
-          logQ[i * Q + q] = Math.log1p(-P);
+          tab[rOffset(i, Q) + q] = Math.log(P);
+          tab[nOffset(i, Q) + q] = Math.log1p(-P);
         }
       }
     }
     const sums = newSums(nI, Q);
-    estep({ nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value }, { logP, logQ, logPrior: logNormalWeights(nodes, o.mean ?? 0, o.variance ?? 1) }, 0, nM, sums, { mean: theta, sd: se, nodes });
+    estep({ nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value }, { tab, logPrior: logNormalWeights(nodes, o.mean ?? 0, o.variance ?? 1) }, 0, nM, sums, { mean: theta, sd: se, nodes });
     return { theta, se };
   }
   for (let j = 0; j < nM; j++) {

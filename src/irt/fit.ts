@@ -7,10 +7,11 @@ import { GradusError } from '../errors.js';
 import { byItem, byModel, MISSING, type ResponseMatrix } from '../responses/matrix.js';
 import { rng } from '../util/rng.js';
 import { abilities, type AbilityMethod } from './abilities.js';
-import { heldOutMetrics, infitOutfit } from './fitStats.js';
+import { heldOutMetrics } from './fitStats.js';
+import { balancedRanges, f64, sharedCopy } from '../parallel/shared.js';
 import { fitJoint, MAP_PRIORS } from './joint.js';
 import { slots } from './layout.js';
-import { fitMml, parallelEStep, type EStepRunner } from './mml.js';
+import { fitMml, fullWindows, parallelEStep, type EStepRunner } from './mml.js';
 import { runnerFor, type Runner } from '../parallel/pool.js';
 import { ITEM_MODELS, METHODS, prob, sigmoid, type ItemModel, type ItemParams, type Method } from './model.js';
 import { itemVariation } from './variation.js';
@@ -117,7 +118,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   const nI = m.items.length;
   // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
   const bm = byModel(m);
-  const bi = byItem(m);
+  const bi = byItem(m, bm);
   const variation = itemVariation(m, bi);
   const runner = o.runner ?? runnerFor(bm.index.length * (method === 'mml' ? 20 : 1));
   try {
@@ -145,7 +146,8 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
 
   if (method === 'mml') {
     const Q = o.quadpts ?? 61;
-    const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value });
+    const windows = model === '3pl' ? undefined : fullWindows(nM, Q);
+    const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
     const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration }, bm);
     const s = r.state;
     for (let i = 0; i < nI; i++) {
@@ -270,7 +272,10 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   }
   if (model === 'rasch' && method === 'mml' && latentVar < 0.05) warnings.push(`the latent variance is ${fmt(latentVar)}: the models barely differ in ability.`);
 
-  const { infit, outfit } = infitOutfit(bi, params, theta);
+  const infit = f64(nI);
+  const outfit = f64(nI);
+  const shared = { a: sharedCopy(params.a), b: sharedCopy(params.b), c: sharedCopy(params.c), theta: sharedCopy(theta) };
+  await runner.run('itemFit', balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit }));
   for (let i = 0; i < nI; i++) {
     if (variation.n[i] === 0) {
       params.a[i] = NaN;

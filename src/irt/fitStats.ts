@@ -8,9 +8,32 @@ import { prob, type ItemParams } from './model.js';
 
 export function infitOutfit(bi: SparseView, items: ItemParams, theta: Float64Array): { infit: Float64Array; outfit: Float64Array } {
   const nI = bi.offsets.length - 1;
-  const infit = new Float64Array(nI).fill(NaN);
-  const outfit = new Float64Array(nI).fill(NaN);
-  for (let i = 0; i < nI; i++) {
+  const infit = new Float64Array(nI);
+  const outfit = new Float64Array(nI);
+  itemFitKernel({ offsets: bi.offsets, index: bi.index, value: bi.value, a: items.a, b: items.b, c: items.c, theta, infit, outfit }, 0, nI);
+  return { infit, outfit };
+}
+
+export interface ItemFitCtx {
+  offsets: Int32Array;
+  index: Int32Array | Uint16Array;
+  value: Uint8Array;
+  a: Float64Array;
+  b: Float64Array;
+  c: Float64Array;
+  theta: Float64Array;
+  infit: Float64Array;
+  outfit: Float64Array;
+}
+
+/** infit and outfit of items [from, to); a kernel so the pool can spread it. */
+export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
+  const bi = x;
+  const items = x;
+  const { theta, infit, outfit } = x;
+  for (let i = from; i < to; i++) {
+    infit[i] = NaN;
+    outfit[i] = NaN;
     let n = 0;
     let z2 = 0;
     let num = 0;
@@ -30,7 +53,7 @@ export function infitOutfit(bi: SparseView, items: ItemParams, theta: Float64Arr
       infit[i] = num / den;
     }
   }
-  return { infit, outfit };
+  return 0;
 }
 
 /** Held-out scoring as py-irt papers report it: mean log-loss, accuracy at 0.5, and ROC AUC. */

@@ -33,13 +33,13 @@ export interface Free {
 }
 
 /** The item's part of the (expected) log-likelihood plus log priors. */
-export function itemObjective(r: ArrayLike<number>, n: ArrayLike<number>, theta: ArrayLike<number>, off: number, len: number, s: ItemState, p: ItemPriors, free: Free): number {
+export function itemObjective(rn: ArrayLike<number>, offR: number, offN: number, theta: ArrayLike<number>, len: number, s: ItemState, p: ItemPriors, free: Free): number {
   const c = s.g === -Infinity ? 0 : sigmoid(s.g);
   let f = 0;
   for (let q = 0; q < len; q++) {
-    const nq = n[off + q];
+    const nq = rn[offN + q];
     if (nq === 0) continue;
-    const rq = r[off + q];
+    const rq = rn[offR + q];
     const P = c + (1 - c) * sigmoid(s.a * theta[q] + s.d);
     const Pc = Math.min(Math.max(P, 1e-300), 1 - 1e-16);
     f += rq * Math.log(Pc) + (nq - rq) * Math.log1p(-Pc);
@@ -65,7 +65,7 @@ function logPrior(s: ItemState, p: ItemPriors, free: Free): number {
  * Gradient and Fisher information of the item objective with respect to the free parameters (order a, d, g),
  * written into grad and info (k × k). Returns k.
  */
-export function itemScore(r: ArrayLike<number>, n: ArrayLike<number>, theta: ArrayLike<number>, off: number, len: number, s: ItemState, p: ItemPriors, free: Free, grad: Float64Array, info: Float64Array): number {
+export function itemScore(rn: ArrayLike<number>, offR: number, offN: number, theta: ArrayLike<number>, len: number, s: ItemState, p: ItemPriors, free: Free, grad: Float64Array, info: Float64Array): number {
   const k = (free.a ? 1 : 0) + (free.d ? 1 : 0) + (free.g ? 1 : 0);
   grad.fill(0, 0, k);
   info.fill(0, 0, k * k);
@@ -73,9 +73,9 @@ export function itemScore(r: ArrayLike<number>, n: ArrayLike<number>, theta: Arr
   const c = hasC ? sigmoid(s.g) : 0;
   const dP = new Float64Array(3);
   for (let q = 0; q < len; q++) {
-    const nq = n[off + q];
+    const nq = rn[offN + q];
     if (nq === 0) continue;
-    const rq = r[off + q];
+    const rq = rn[offR + q];
     const th = theta[q];
     const sg = sigmoid(s.a * th + s.d);
     const P = c + (1 - c) * sg;
@@ -121,10 +121,10 @@ const grad = new Float64Array(3);
 const info = new Float64Array(9);
 
 /** Fisher scoring from s, at most `iters` steps; returns the improved state (s is updated in place). */
-export function itemStep(r: ArrayLike<number>, n: ArrayLike<number>, theta: ArrayLike<number>, off: number, len: number, s: ItemState, p: ItemPriors, free: Free, iters = 20, tol = 1e-9): ItemState {
-  let f0 = itemObjective(r, n, theta, off, len, s, p, free);
+export function itemStep(rn: ArrayLike<number>, offR: number, offN: number, theta: ArrayLike<number>, len: number, s: ItemState, p: ItemPriors, free: Free, iters = 20, tol = 1e-9): ItemState {
+  let f0 = itemObjective(rn, offR, offN, theta, len, s, p, free);
   for (let it = 0; it < iters; it++) {
-    const k = itemScore(r, n, theta, off, len, s, p, free, grad, info);
+    const k = itemScore(rn, offR, offN, theta, len, s, p, free, grad, info);
     if (k === 0) break;
     for (let u = 0; u < k; u++) info[u * k + u] += 1e-10;
     const step = solveSpd(info, grad, k);
@@ -135,7 +135,7 @@ export function itemStep(r: ArrayLike<number>, n: ArrayLike<number>, theta: Arra
     let accepted = false;
     for (let h = 0; h < 30; h++) {
       const t = apply(s, step, free, scale);
-      const f1 = itemObjective(r, n, theta, off, len, t, p, free);
+      const f1 = itemObjective(rn, offR, offN, theta, len, t, p, free);
       if (f1 >= f0 - 1e-12 * Math.abs(f0)) {
         s.a = t.a;
         s.d = t.d;

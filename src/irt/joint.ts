@@ -69,6 +69,8 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     bmOff: bm.offsets, bmIdx: bm.index, bmVal: bm.value,
     a, d, g, theta, activeI, activeM,
     freeA, freeG, is3pl: o.model === '3pl', isMap,
+    wantLL: false,
+    step: true,
     ...MAP_PRIORS,
   };
 
@@ -132,8 +134,10 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     prevD.set(d);
     prevG.set(g);
     prevT.set(theta);
+    // The log-likelihood costs a log1p per answer: it is computed once the parameters are nearly still.
+    ctx.wantLL = lastChange < 100 * tol;
     const items = await runner.run<{ ll: number; change: number }>('jointItems', itemRanges, () => ctx);
-    const ll = items.reduce((s, r) => s + r.ll, 0);
+    const ll = ctx.wantLL ? items.reduce((s, r) => s + r.ll, 0) : -Infinity;
     if (commonA) updateCommonSlope();
     await runner.run('jointModels', modelRanges, () => ctx);
     pinScale();
@@ -149,7 +153,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     }
     // judged on where the sweep left the parameters, after the scale is pinned again
     const change = Math.max(maxDiff(a, prevA), maxDiff(d, prevD), freeG ? maxDiff(g, prevG) : 0, maxDiff(theta, prevT));
-    lastLlChange = Math.abs(ll - loglik);
+    lastLlChange = Number.isFinite(ll) && Number.isFinite(loglik) ? Math.abs(ll - loglik) : Infinity;
     loglik = ll;
     lastChange = change;
     o.onIteration?.(iterations, ll, change);
@@ -158,6 +162,11 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
       break;
     }
   }
+  // the log-likelihood where the sweeps stopped
+  ctx.wantLL = true;
+  ctx.step = false;
+  loglik = (await runner.run<{ ll: number }>('jointItems', itemRanges, () => ctx)).reduce((s, r) => s + r.ll, 0);
+  ctx.step = true;
 
   function updateCommonSlope(): void {
     let gr = 0;
@@ -257,40 +266,27 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     }
   }
 
-  const thetaSe = new Float64Array(nM);
-  for (let j = 0; j < nM; j++) thetaSe[j] = 1 / Math.sqrt(Math.max(modelScore(ctx, j, theta[j], true).info, 1e-300));
-  const itemCov = itemCovariances(ctx, nI, bi, freeA, freeG);
+  const thetaSe = f64(nM);
+  await runner.run('jointModelInfo', modelRanges, () => ({ ...ctx, thetaSe }));
+  const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);
+  const info = f64(nI * k * k);
+  await runner.run('jointItemInfo', itemRanges, () => ({ ...ctx, info, k }));
+  const itemCov = invertBlocks(info, nI, k);
   const c = Float64Array.from(g, (x) => (x === -Infinity ? 0 : sigmoid(x)));
   return { a: Float64Array.from(a), d: Float64Array.from(d), c, theta: Float64Array.from(theta), thetaSe, itemCov, itemFree: { a: freeA, g: freeG }, loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange, extremeItems, extremeModels };
 }
 
-/** Per-item inverse Fisher information of (a?, d, g?) against all models' θ, for standard errors. */
-function itemCovariances(c: JointCtx, nI: number, bi: SparseView, freeA: boolean, freeG: boolean): Float64Array[] {
-  const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);
+/** Inverse of each item's k × k information block, for standard errors (NaN where singular). */
+function invertBlocks(info: Float64Array, nI: number, k: number): Float64Array[] {
   const out: Float64Array[] = [];
-  const info = new Float64Array(k * k);
-  const dP = new Float64Array(3);
+  const e = new Float64Array(k);
   for (let i = 0; i < nI; i++) {
-    info.fill(0);
-    const cc = c.g[i] === -Infinity ? 0 : sigmoid(c.g[i]);
-    for (let kk = bi.offsets[i]; kk < bi.offsets[i + 1]; kk++) {
-      const th = c.theta[bi.index[kk]];
-      const s = sigmoid(c.a[i] * th + c.d[i]);
-      const P = cc + (1 - cc) * s;
-      const pq = Math.max(P * (1 - P), 1e-300);
-      const dz = (1 - cc) * s * (1 - s);
-      let u = 0;
-      if (freeA) dP[u++] = dz * th;
-      dP[u++] = dz;
-      if (freeG) dP[u++] = cc * (1 - cc) * (1 - s);
-      for (let p = 0; p < k; p++) for (let q = 0; q < k; q++) info[p * k + q] += (dP[p] * dP[q]) / pq;
-    }
+    const block = info.slice(i * k * k, (i + 1) * k * k);
     const inv = new Float64Array(k * k);
-    const e = new Float64Array(k);
     for (let p = 0; p < k; p++) {
       e.fill(0);
       e[p] = 1;
-      const x = solveSpd(info, e, k);
+      const x = solveSpd(block, e, k);
       if (x) for (let q = 0; q < k; q++) inv[q * k + p] = x[q];
       else inv.fill(NaN);
     }

@@ -24,19 +24,15 @@ export interface JointCtx {
   freeG: boolean;
   is3pl: boolean;
   isMap: boolean;
+  /** compute the joint log-likelihood in the item sweep (costs a log1p per answer; only wanted near convergence) */
+  wantLL: boolean;
+  /** false: only compute the log-likelihood, move nothing */
+  step: boolean;
   thetaSd: number;
   dSd: number;
   logASd: number;
   cAlpha: number;
   cBeta: number;
-}
-
-/** log σ(z) and log(1 − σ(z)) and σ(z), with one exp and one log1p */
-function logistic(z: number, x: number): { s: number; ll: number } {
-  const e = Math.exp(-Math.abs(z));
-  const l = Math.log1p(e);
-  if (z >= 0) return { s: 1 / (1 + e), ll: x ? -l : -z - l };
-  return { s: e / (1 + e), ll: x ? z - l : -l };
 }
 
 /** One Fisher-scoring step for each active item in [from, to); returns the joint log-likelihood of these items before the step and the largest step. */
@@ -56,22 +52,18 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
   const a = c.a[i];
   const d = c.d[i];
   let ll = 0, ga = 0, gd = 0, iaa = 0, iad = 0, idd = 0;
-  const { biOff, biIdx, biVal, theta, activeM } = c;
+  const { biOff, biIdx, biVal, theta, activeM, wantLL } = c;
   for (let k = biOff[i]; k < biOff[i + 1]; k++) {
     const j = biIdx[k];
     if (!activeM[j]) continue;
     const th = theta[j];
     const z = a * th + d;
     const e = Math.exp(-Math.abs(z));
-    const l = Math.log1p(e);
     const x = biVal[k];
-    let s: number;
-    if (z >= 0) {
-      s = 1 / (1 + e);
-      ll += x ? -l : -z - l;
-    } else {
-      s = e / (1 + e);
-      ll += x ? z - l : -l;
+    const s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    if (wantLL) {
+      const l = Math.log1p(e);
+      ll += z >= 0 ? (x ? -l : -z - l) : x ? z - l : -l;
     }
     const w = x - s;
     const v = s * (1 - s);
@@ -81,6 +73,7 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
     iad += v * th;
     iaa += v * th * th;
   }
+  if (!c.step) return { ll, change: 0 };
   if (c.isMap) {
     gd -= d / (c.dSd * c.dSd);
     idd += 1 / (c.dSd * c.dSd);
@@ -180,6 +173,7 @@ function item3pl(c: JointCtx, i: number): { ll: number; change: number } {
     info[p * k + p] += 1e-9;
     for (let q = 0; q < p; q++) info[q * k + p] = info[p * k + q];
   }
+  if (!c.step) return { ll, change: 0 };
   const step = solveSpd(info, grad, k);
   if (!step) return { ll, change: 0 };
   let big = 0;
@@ -213,6 +207,7 @@ export function jointModelsKernel(c: JointCtx, from: number, to: number): { chan
   return { change };
 }
 
+/** Score, information and (3pl only) objective of model j's θ at t. */
 export function modelScore(c: JointCtx, j: number, t: number, useInactive: boolean, shift = 0): { f: number; info: number; obj: number } {
   let f = shift;
   let info = 0;
@@ -223,10 +218,10 @@ export function modelScore(c: JointCtx, j: number, t: number, useInactive: boole
     if (!useInactive && !activeI[i]) continue;
     const x = bmVal[k];
     if (!c.is3pl) {
-      const r = logistic(a[i] * t + d[i], x);
-      f += a[i] * (x - r.s);
-      info += a[i] * a[i] * r.s * (1 - r.s);
-      obj += r.ll;
+      // the logistic models' θ step needs σ only (one exp); their objective is not asked for
+      const sg = sigmoid(a[i] * t + d[i]);
+      f += a[i] * (x - sg);
+      info += a[i] * a[i] * sg * (1 - sg);
     } else {
       const cc = g[i] === -Infinity ? 0 : sigmoid(g[i]);
       const s = sigmoid(a[i] * t + d[i]);
@@ -261,6 +256,35 @@ function modelStep(c: JointCtx, j: number): number {
       return Math.abs(step);
     }
     step /= 2;
+  }
+  return 0;
+}
+
+/** Standard errors of θ (1/√information against all items) for models in [from, to), into c.thetaSe. */
+export function jointModelInfoKernel(c: JointCtx & { thetaSe: Float64Array }, from: number, to: number): number {
+  for (let j = from; j < to; j++) c.thetaSe[j] = 1 / Math.sqrt(Math.max(modelScore(c, j, c.theta[j], true).info, 1e-300));
+  return 0;
+}
+
+/** Per-item Fisher information of (a?, d, g?) against all models' θ, into c.info (k × k per item). */
+export function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: number }, from: number, to: number): number {
+  const k = c.k;
+  const dP = new Float64Array(3);
+  for (let i = from; i < to; i++) {
+    const o = i * k * k;
+    const cc = c.g[i] === -Infinity ? 0 : sigmoid(c.g[i]);
+    for (let kk = c.biOff[i]; kk < c.biOff[i + 1]; kk++) {
+      const th = c.theta[c.biIdx[kk]];
+      const s = sigmoid(c.a[i] * th + c.d[i]);
+      const P = cc + (1 - cc) * s;
+      const pq = Math.max(P * (1 - P), 1e-300);
+      const dz = (1 - cc) * s * (1 - s);
+      let u = 0;
+      if (c.freeA) dP[u++] = dz * th;
+      dP[u++] = dz;
+      if (c.freeG) dP[u++] = cc * (1 - cc) * (1 - s);
+      for (let p = 0; p < k; p++) for (let q = 0; q < k; q++) c.info[o + p * k + q] += (dP[p] * dP[q]) / pq;
+    }
   }
   return 0;
 }

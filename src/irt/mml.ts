@@ -5,12 +5,12 @@
  */
 import { byModel, type ResponseMatrix } from '../responses/matrix.js';
 import { invertSpd } from '../util/linalg.js';
-import { estep, newSums, type EStepData, type EStepSums, type EStepTables } from './estep.js';
+import { estep, newSums, nOffset, rOffset, type EStepData, type EStepSums, type EStepTables } from './estep.js';
 import { itemScore, itemStep, type Free, type ItemPriors, type ItemState } from './itemStep.js';
 import { cloneState, layoutFor, pack, slots, unpack, type Layout, type MmlState } from './layout.js';
 import { logSigmoid, sigmoid, type ItemModel } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
-import { balancedRanges, f64 } from '../parallel/shared.js';
+import { balancedRanges, f64, i32 } from '../parallel/shared.js';
 import type { Runner } from '../parallel/pool.js';
 import type { SparseView } from '../responses/matrix.js';
 import type { ItemVariation } from './variation.js';
@@ -43,21 +43,25 @@ export const serialEStep: EStepRunner = async (data, tables, posterior) => {
   return sums;
 };
 
+/** Grid windows per model (see estep), starting on the whole grid. Only for the logistic models: their posteriors are log-concave. */
+export function fullWindows(nModels: number, Q: number): Int32Array {
+  const w = i32(2 * nModels);
+  for (let j = 0; j < nModels; j++) w[2 * j + 1] = Q - 1;
+  return w;
+}
+
 /** The E-step spread over a runner's threads: each range sums into its own shared scratch, then the sums are added. */
-export function parallelEStep(runner: Runner, data: EStepData): EStepRunner {
+export function parallelEStep(runner: Runner, data: EStepData, win?: Int32Array): EStepRunner {
   const ranges = balancedRanges(data.offsets, runner.size);
   const size = data.nItems * data.Q;
-  const scratch = ranges.map(() => ({ r: f64(size), n: f64(size), nq: f64(data.Q) }));
+  const scratch = ranges.map(() => ({ rn: f64(2 * size), nq: f64(data.Q) }));
   return async (d, t, posterior) => {
-    const lls = await runner.run<number>('estep', ranges, (k) => ({ ...d, ...t, ...scratch[k], ...(posterior ?? {}) }));
+    const lls = await runner.run<number>('estep', ranges, (k) => ({ ...d, ...t, ...scratch[k], ...(posterior ?? {}), win }));
     const out = newSums(d.nItems, d.Q);
     for (let k = 0; k < ranges.length; k++) {
       out.loglik += lls[k];
       const sc = scratch[k];
-      for (let x = 0; x < size; x++) {
-        out.r[x] += sc.r[x];
-        out.n[x] += sc.n[x];
-      }
+      for (let x = 0; x < 2 * size; x++) out.rn[x] += sc.rn[x];
       for (let q = 0; q < d.Q; q++) out.nq[q] += sc.nq[q];
     }
     return out;
@@ -126,8 +130,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   }
 
   const tables = (s: MmlState): EStepTables => {
-    const logP = f64(nI * Q);
-    const logQ = f64(nI * Q);
+    const tab = f64(2 * nI * Q);
     for (let i = 0; i < nI; i++) {
       const a = s.a[i];
       const d = s.d[i];
@@ -135,18 +138,18 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
       for (let q = 0; q < Q; q++) {
         const z = a * nodes[q] + d;
         if (c === 0) {
-          logP[i * Q + q] = logSigmoid(z);
-          logQ[i * Q + q] = logSigmoid(-z);
+          tab[rOffset(i, Q) + q] = logSigmoid(z);
+          tab[nOffset(i, Q) + q] = logSigmoid(-z);
         } else {
           const P = c + (1 - c) * sigmoid(z);
-          logP[i * Q + q] = Math.log(P);
-          logQ[i * Q + q] = Math.log1p(-P);
+          tab[rOffset(i, Q) + q] = Math.log(P);
+          tab[nOffset(i, Q) + q] = Math.log1p(-P);
         }
       }
     }
     const logPrior = f64(Q);
     logPrior.set(logNormalWeights(nodes, 0, Math.exp(s.logVar)));
-    return { logP, logQ, logPrior };
+    return { tab, logPrior };
   };
 
   const free: Free = { a: L.freeA, d: true, g: L.freeG };
@@ -169,7 +172,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
         st.a = t.a[i];
         st.d = t.d[i];
         st.g = t.g[i];
-        itemStep(sums.r, sums.n, nodes, i * Q, Q, st, priors[i], L.freeA || L.freeG ? free : freeD, 20);
+        itemStep(sums.rn, rOffset(i, Q), nOffset(i, Q), nodes, Q, st, priors[i], L.freeA || L.freeG ? free : freeD, 20);
         t.a[i] = st.a;
         t.d[i] = st.d;
         t.g[i] = st.g;
@@ -209,10 +212,10 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
       let h = 0;
       for (let i = 0; i < nI; i++) {
         for (let q = 0; q < Q; q++) {
-          const nq = sums.n[i * Q + q];
+          const nq = sums.rn[nOffset(i, Q) + q];
           if (nq === 0) continue;
           const P = sigmoid(a * nodes[q] + t.d[i]);
-          g += (sums.r[i * Q + q] - nq * P) * nodes[q];
+          g += (sums.rn[rOffset(i, Q) + q] - nq * P) * nodes[q];
           h += nq * P * (1 - P) * nodes[q] * nodes[q];
         }
       }
@@ -331,7 +334,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     for (let i = 0; i < nI; i++) {
       const info = new Float64Array(9);
       const st: ItemState = { a: final.a[i], d: final.d[i], g: final.g[i] };
-      const k = itemScore(sums.r, sums.n, nodes, i * Q, Q, st, priors[i], L.freeA || L.freeG ? free : freeD, g, info);
+      const k = itemScore(sums.rn, rOffset(i, Q), nOffset(i, Q), nodes, Q, st, priors[i], L.freeA || L.freeG ? free : freeD, g, info);
       itemInfo.push(info.slice(0, k * k));
     }
   }
@@ -342,7 +345,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     const info = new Float64Array(9);
     for (let i = 0; i < nI; i++) {
       const st: ItemState = { a: s.a[i], d: s.d[i], g: s.g[i] };
-      const k = itemScore(sm.r, sm.n, nodes, i * Q, Q, st, priors[i], L.freeA || L.freeG ? free : freeD, g, info);
+      const k = itemScore(sm.rn, rOffset(i, Q), nOffset(i, Q), nodes, Q, st, priors[i], L.freeA || L.freeG ? free : freeD, g, info);
       const sl = slots(L, i);
       let u = 0;
       if (L.freeA) out[sl.a] = g[u++];
@@ -363,9 +366,9 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
       let ga = 0;
       for (let i = 0; i < nI; i++)
         for (let q = 0; q < Q; q++) {
-          const nq = sm.n[i * Q + q];
+          const nq = sm.rn[nOffset(i, Q) + q];
           if (nq === 0) continue;
-          ga += (sm.r[i * Q + q] - nq * sigmoid(s.a[i] * nodes[q] + s.d[i])) * nodes[q];
+          ga += (sm.rn[rOffset(i, Q) + q] - nq * sigmoid(s.a[i] * nodes[q] + s.d[i])) * nodes[q];
         }
       out[L.size - 1] = ga * s.a[0];
     }

@@ -1,11 +1,15 @@
 import { estepKernel } from '../irt/estep.js';
-import { jointItemsKernel, jointModelsKernel } from '../irt/jointKernels.js';
+import { jointItemInfoKernel, jointItemsKernel, jointModelInfoKernel, jointModelsKernel } from '../irt/jointKernels.js';
+import { itemFitKernel } from '../irt/fitStats.js';
 
 /** Every kernel a worker can run, by name. Each is (ctx, from, to) → a small result, and writes into shared arrays. */
 export const kernels = {
   estep: estepKernel,
   jointItems: jointItemsKernel,
   jointModels: jointModelsKernel,
+  jointModelInfo: jointModelInfoKernel,
+  jointItemInfo: jointItemInfoKernel,
+  itemFit: itemFitKernel,
 };
 
 export type KernelName = keyof typeof kernels;

@@ -50,38 +50,53 @@ export interface SparseView {
 }
 
 export function byModel(m: ResponseMatrix): SparseView {
-  return sparse(m.data, m.models.length, m.items.length, false);
-}
-
-export function byItem(m: ResponseMatrix): SparseView {
-  return sparse(m.data, m.models.length, m.items.length, true);
-}
-
-function sparse(data: Uint8Array, nModels: number, nItems: number, transpose: boolean): SparseView {
-  const nRows = transpose ? nItems : nModels;
-  const nCols = transpose ? nModels : nItems;
+  const nModels = m.models.length;
+  const nItems = m.items.length;
+  const data = m.data;
   // On shared memory, so that worker threads read the same arrays without a copy.
-  const offsets = i32(nRows + 1);
-  for (let m = 0; m < nModels; m++) {
-    const base = m * nItems;
-    for (let i = 0; i < nItems; i++) {
-      if (data[base + i] !== MISSING) offsets[(transpose ? i : m) + 1]++;
-    }
+  const offsets = i32(nModels + 1);
+  for (let j = 0; j < nModels; j++) {
+    const base = j * nItems;
+    let c = 0;
+    for (let i = 0; i < nItems; i++) if (data[base + i] !== MISSING) c++;
+    offsets[j + 1] = offsets[j] + c;
   }
-  for (let r = 0; r < nRows; r++) offsets[r + 1] += offsets[r];
-  const n = offsets[nRows];
-  const index = nCols < 65536 ? u16(n) : i32(n);
+  const n = offsets[nModels];
+  const index = nItems < 65536 ? u16(n) : i32(n);
   const value = u8(n);
-  const fill = offsets.slice(0, nRows);
-  for (let m = 0; m < nModels; m++) {
-    const base = m * nItems;
+  let k = 0;
+  for (let j = 0; j < nModels; j++) {
+    const base = j * nItems;
     for (let i = 0; i < nItems; i++) {
       const v = data[base + i];
       if (v === MISSING) continue;
-      const r = transpose ? i : m;
-      const k = fill[r]++;
-      index[k] = transpose ? m : i;
-      value[k] = v;
+      index[k] = i;
+      value[k++] = v;
+    }
+  }
+  return { offsets, index, value };
+}
+
+/** The by-item view; from the by-model view when given (a pass over the answers, not over every cell). */
+export function byItem(m: ResponseMatrix, rows: SparseView = byModel(m)): SparseView {
+  return transposeView(rows, m.items.length);
+}
+
+/** Swap the roles of rows and columns of a sparse view; entries stay sorted by the old row within each new row. */
+export function transposeView(v: SparseView, nCols: number): SparseView {
+  const nRows = v.offsets.length - 1;
+  const n = v.offsets[nRows];
+  const offsets = i32(nCols + 1);
+  for (let k = 0; k < n; k++) offsets[v.index[k] + 1]++;
+  for (let c = 0; c < nCols; c++) offsets[c + 1] += offsets[c];
+  const index = nRows < 65536 ? u16(n) : i32(n);
+  const value = u8(n);
+  const fill = offsets.slice(0, nCols);
+  for (let r = 0; r < nRows; r++) {
+    for (let k = v.offsets[r]; k < v.offsets[r + 1]; k++) {
+      const p = fill[v.index[k]]++;
+      index[p] = r;
+      value[p] = v.value[k];
     }
   }
   return { offsets, index, value };
