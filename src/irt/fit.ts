@@ -4,7 +4,9 @@
  * model abilities with SEs, fit statistics, and what was held finite or dropped and why.
  */
 import { GradusError } from '../errors.js';
-import { byItem, byModel, MISSING, type ResponseMatrix } from '../responses/matrix.js';
+import { MISSING, type ResponseMatrix } from '../responses/matrix.js';
+import { buildViews } from '../responses/views.js';
+import { phase } from '../util/phase.js';
 import { rng } from '../util/rng.js';
 import { abilities, type AbilityMethod } from './abilities.js';
 import { heldOutMetrics } from './fitStats.js';
@@ -117,11 +119,15 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   const nM = m.models.length;
   const nI = m.items.length;
   // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
-  const bm = byModel(m);
-  const bi = byItem(m, bm);
-  const variation = itemVariation(m, bi);
-  const runner = o.runner ?? runnerFor(bm.index.length * (method === 'mml' ? 20 : 1));
+  let nObserved = 0;
+  for (let k = 0; k < m.data.length; k++) if (m.data[k] !== MISSING) nObserved++;
+  const runner = o.runner ?? runnerFor(nObserved * (method === 'mml' ? 20 : 1));
   try {
+  phase('start');
+  const { bm, bi } = await buildViews(m, runner);
+  phase('sparse views');
+  const variation = itemVariation(m, bi);
+  phase('item variation');
   const params: ItemParams = { a: new Float64Array(nI), b: new Float64Array(nI), c: new Float64Array(nI) };
   const se_a = new Float64Array(nI).fill(NaN);
   const se_b = new Float64Array(nI).fill(NaN);
@@ -272,6 +278,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   }
   if (model === 'rasch' && method === 'mml' && latentVar < 0.05) warnings.push(`the latent variance is ${fmt(latentVar)}: the models barely differ in ability.`);
 
+  phase('estimation');
   const infit = f64(nI);
   const outfit = f64(nI);
   const shared = { a: sharedCopy(params.a), b: sharedCopy(params.b), c: sharedCopy(params.c), theta: sharedCopy(theta) };
@@ -294,6 +301,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     mp[j] = mn[j] ? s / mn[j] : NaN;
   }
 
+  phase('item fit, model stats');
   let holdout: FitInfo['holdout'] = null;
   if (hidden) {
     const p = new Float64Array(hidden.cell.length);

@@ -14,6 +14,7 @@ import { balancedRanges, f64, u8 } from '../parallel/shared.js';
 import { serialRunner, type Runner } from '../parallel/pool.js';
 import { solveSpd } from '../util/linalg.js';
 import { modelScore, type JointCtx } from './jointKernels.js';
+import { phase } from '../util/phase.js';
 import { sigmoid, type ItemModel } from './model.js';
 
 export interface JointOptions {
@@ -115,6 +116,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     d[i] = Math.log((s + 0.5) / (n - s + 0.5));
   }
 
+  phase('joint: extremes and start values');
   const itemRanges = balancedRanges(bi.offsets, runner.size);
   const modelRanges = balancedRanges(bm.offsets, runner.size);
   const commonA = o.model === '1pl';
@@ -162,6 +164,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
       break;
     }
   }
+  phase(`joint: ${iterations} sweeps`);
   // the log-likelihood where the sweeps stopped
   ctx.wantLL = true;
   ctx.step = false;
@@ -266,12 +269,14 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     }
   }
 
+  phase('joint: final log-likelihood, extremes');
   const thetaSe = f64(nM);
   await runner.run('jointModelInfo', modelRanges, () => ({ ...ctx, thetaSe }));
   const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);
   const info = f64(nI * k * k);
   await runner.run('jointItemInfo', itemRanges, () => ({ ...ctx, info, k }));
   const itemCov = invertBlocks(info, nI, k);
+  phase('joint: standard errors');
   const c = Float64Array.from(g, (x) => (x === -Infinity ? 0 : sigmoid(x)));
   return { a: Float64Array.from(a), d: Float64Array.from(d), c, theta: Float64Array.from(theta), thetaSe, itemCov, itemFree: { a: freeA, g: freeG }, loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange, extremeItems, extremeModels };
 }

@@ -1,6 +1,7 @@
 import { estepKernel } from '../irt/estep.js';
 import { jointItemInfoKernel, jointItemsKernel, jointModelInfoKernel, jointModelsKernel } from '../irt/jointKernels.js';
 import { itemFitKernel } from '../irt/fitStats.js';
+import { colsFillKernel, rowsFillKernel } from '../responses/views.js';
 
 /** Every kernel a worker can run, by name. Each is (ctx, from, to) → a small result, and writes into shared arrays. */
 export const kernels = {
@@ -10,6 +11,8 @@ export const kernels = {
   jointModelInfo: jointModelInfoKernel,
   jointItemInfo: jointItemInfoKernel,
   itemFit: itemFitKernel,
+  rowsFill: rowsFillKernel,
+  colsFill: colsFillKernel,
 };
 
 export type KernelName = keyof typeof kernels;
