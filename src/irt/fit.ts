@@ -388,4 +388,4 @@ function invertSmall(info: Float64Array, k: number): Float64Array {
   return Float64Array.of(A / det, -(b * i - c * h) / det, (b * f - c * e) / det, B / det, (a * i - c * g) / det, -(a * f - c * d) / det, C / det, -(a * h - b * g) / det, (a * e - b * d) / det);
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : String(x));
+const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : 'not measured');

@@ -269,7 +269,8 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     lastLl = s1.loglik;
     lastChange = change1;
     o.onIteration?.(iterations, s1.loglik, change1);
-    if (!accelerate) {
+    // a SQUAREM cycle costs two more EM steps: near the iteration limit, plain steps keep the limit exact
+    if (!accelerate || iterations + 2 > maxIter) {
       x = s1.next;
       continue;
     }
