@@ -17,6 +17,7 @@ import { fitMml, fullWindows, parallelEStep, type EStepRunner } from './mml.js';
 import { runnerFor, type Runner } from '../parallel/pool.js';
 import { ITEM_MODELS, METHODS, prob, sigmoid, type ItemModel, type ItemParams, type Method } from './model.js';
 import { itemVariation } from './variation.js';
+import { SLOPE_BOUND } from './itemStep.js';
 
 export interface FitOptions {
   model?: ItemModel;
@@ -273,6 +274,10 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     nParams = nI * k + (model === '1pl' ? 1 : 0) + nM;
   }
 
+  const atBound = Array.from(params.a).filter((a) => Math.abs(a) >= SLOPE_BOUND - 1e-9).length;
+  if (atBound && (model === '2pl' || model === '3pl')) {
+    warnings.push(`${atBound} item(s) reached the slope bound |a| = ${SLOPE_BOUND}: they separate the models perfectly (strong right, weak wrong), so their slope has no finite estimate.`);
+  }
   if (!converged) {
     warnings.push(`did not converge in ${iterations} iterations (last largest parameter change ${fmt(lastChange)}, last log-likelihood change ${fmt(lastLlChange)}); the estimates reached are written, marked converged: false. Raise --max-iter or loosen --tol.`);
   }
@@ -330,7 +335,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     converged,
     last_change: lastChange,
     last_loglik_change: lastLlChange,
-    tol: o.tol ?? (method === 'mml' ? 1e-5 : 1e-4),
+    tol: o.tol ?? 1e-4,
     seconds: (performance.now() - t0) / 1000,
     latent_var: latentVar,
     abilities: abilityKind,

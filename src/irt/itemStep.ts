@@ -151,10 +151,17 @@ export function itemStep(rn: ArrayLike<number>, offR: number, offN: number, thet
   return s;
 }
 
+/**
+ * The largest slope allowed. An item that perfectly separates the models (all the strong ones right, all the weak
+ * ones wrong, common on hard LLM benchmarks) has no finite ML slope: EM walks a off to infinity (a ≈ 190 after 40
+ * cycles on MATH Level 5) and the fit never settles. Beyond |a| = 10 the curve is a step on any usable grid.
+ */
+export const SLOPE_BOUND = 10;
+
 function apply(s: ItemState, step: Float64Array, free: Free, scale: number): ItemState {
   let m = 0;
   const t = { ...s };
-  if (free.a) t.a = s.a + scale * step[m++];
+  if (free.a) t.a = Math.max(-SLOPE_BOUND, Math.min(SLOPE_BOUND, s.a + scale * step[m++]));
   if (free.d) t.d = s.d + scale * step[m++];
   if (free.g) t.g = s.g + scale * step[m++];
   return t;

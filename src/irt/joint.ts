@@ -14,6 +14,7 @@ import { balancedRanges, f64, u8 } from '../parallel/shared.js';
 import { serialRunner, type Runner } from '../parallel/pool.js';
 import { solveSpd } from '../util/linalg.js';
 import { modelScore, type JointCtx } from './jointKernels.js';
+import { SLOPE_BOUND } from './itemStep.js';
 import { phase } from '../util/phase.js';
 import { sigmoid, type ItemModel } from './model.js';
 
@@ -130,6 +131,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
   let loglik = -Infinity;
   let lastLlChange = Infinity;
   pinScale();
+  let damp = false;
   while (iterations < maxIter) {
     iterations++;
     prevA.set(a);
@@ -143,9 +145,10 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     if (commonA) updateCommonSlope();
     await runner.run('jointModels', modelRanges, () => ctx);
     pinScale();
-    if (o.model === '3pl' && iterations > 10) {
-      // The 3pl's priors and the pinned scale pull against each other and the sweeps can settle into a 2-cycle;
-      // half steps (averaging with the previous sweep) damp it out without moving the fixed point.
+    if (damp || (o.model === '3pl' && iterations > 10)) {
+      // The sweeps can settle into a 2-cycle: the 3pl's priors pull against the pinned scale, and items that
+      // separate the models perfectly have a flat likelihood between two models' θ. Half steps (averaging with
+      // the previous sweep) damp it out without moving the fixed point.
       for (let i = 0; i < nI; i++) {
         a[i] = (a[i] + prevA[i]) / 2;
         d[i] = (d[i] + prevD[i]) / 2;
@@ -155,6 +158,8 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     }
     // judged on where the sweep left the parameters, after the scale is pinned again
     const change = Math.max(maxDiff(a, prevA), maxDiff(d, prevD), freeG ? maxDiff(g, prevG) : 0, maxDiff(theta, prevT));
+    // sweeps that stop contracting turn damping on for the rest of the fit
+    if (iterations > 20 && change > 0.5 * lastChange) damp = true;
     lastLlChange = Number.isFinite(ll) && Number.isFinite(loglik) ? Math.abs(ll - loglik) : Infinity;
     loglik = ll;
     lastChange = change;
@@ -211,7 +216,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     // z = aθ + d = (a·sd)θ' + (d + a·mean)
     for (let i = 0; i < nI; i++) {
       d[i] += a[i] * mean;
-      a[i] *= sd;
+      a[i] = Math.min(SLOPE_BOUND, a[i] * sd);
     }
   }
 

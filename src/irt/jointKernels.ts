@@ -5,6 +5,7 @@
  */
 import { solveSpd } from '../util/linalg.js';
 import { sigmoid } from './model.js';
+import { SLOPE_BOUND } from './itemStep.js';
 
 export interface JointCtx {
   biOff: Int32Array;
@@ -99,7 +100,7 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
     sa /= big;
     sd /= big;
   }
-  c.a[i] = Math.max(0.05, a + sa);
+  c.a[i] = Math.max(0.05, Math.min(SLOPE_BOUND, a + sa));
   c.d[i] = d + sd;
   return { ll, change: Math.min(big, 1) };
 }
@@ -182,7 +183,7 @@ function item3pl(c: JointCtx, i: number): { ll: number; change: number } {
   // The 3pl objective is not concave: halve the Fisher step until it climbs.
   const before = ll + prior3pl(c, a, d, g);
   for (let h = 0; h < 20; h++) {
-    const na = Math.max(0.05, a + scale * step[0]);
+    const na = Math.max(0.05, Math.min(SLOPE_BOUND, a + scale * step[0]));
     const nd = d + scale * step[1];
     const ng = c.freeG ? Math.min(0, g + scale * step[2]) : g;
     if (item3plObjective(c, i, na, nd, ng) + prior3pl(c, na, nd, ng) >= before - 1e-10) {

@@ -6,7 +6,7 @@
 import { byModel, type ResponseMatrix } from '../responses/matrix.js';
 import { invertSpd } from '../util/linalg.js';
 import { estep, newSums, nOffset, rOffset, type EStepData, type EStepSums, type EStepTables } from './estep.js';
-import { itemScore, itemStep, type Free, type ItemPriors, type ItemState } from './itemStep.js';
+import { itemScore, itemStep, SLOPE_BOUND, type Free, type ItemPriors, type ItemState } from './itemStep.js';
 import { cloneState, layoutFor, pack, slots, unpack, type Layout, type MmlState } from './layout.js';
 import { logSigmoid, sigmoid, type ItemModel } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
@@ -86,6 +86,10 @@ export interface MmlResult {
   itemInfo: Float64Array[];
 }
 
+const PX_UNTIL = 1e-3;
+/** ...or after this many steps: where a slope sits at its bound the expanded model has no fixed point to find. */
+const PX_MAX_STEPS = 60;
+
 export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: MmlOptions, sp: SparseView = byModel(m)): Promise<MmlResult> {
   const nI = m.items.length;
   const Q = o.quadpts ?? 61;
@@ -93,7 +97,8 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const data: EStepData = { nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value };
   const L = layoutFor(o.model, nI, o.guessing !== undefined);
   const run = o.estepRunner ?? serialEStep;
-  const tol = o.tol ?? 1e-5;
+  // mirt's TOL: the largest parameter change in one EM cycle
+  const tol = o.tol ?? 1e-4;
   const tolLl = o.tolLoglik ?? 1e-7 * Math.max(1, m.models.length);
   const maxIter = o.maxIter ?? 2000;
   const cPriors = o.priors ?? { cAlpha: 5, cBeta: 17, logASd: 0.5 };
@@ -160,11 +165,14 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
    * hardly depends on the prior, so plain EM moves the latent scale (Rasch variance, 1pl slope, 2pl slopes) at a
    * rate near 1: hundreds of cycles. The expanded M-step also fits the latent mean and spread (and, for Rasch, a
    * common slope) to the expected counts, then maps them back onto the identified scale.
+   * On a fixed grid the expanded model is not exactly the original one, so PX-EM's fixed point sits a little off
+   * the grid likelihood's maximum (and its steps need not climb): once the parameters move less than PX_UNTIL per
+   * step, the fit finishes with plain EM (still accelerated), whose fixed point is the maximum mirt finds.
    */
   const mstep = (s: MmlState, sums: EStepSums): MmlState => {
     const t = cloneState(s);
     const st: ItemState = { a: 1, d: 0, g: -Infinity };
-    const common = o.model === '1pl' || o.model === 'rasch';
+    const common = o.model === '1pl' || (o.model === 'rasch' && px);
     const rounds = common ? 3 : 1;
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < nI; i++) {
@@ -189,11 +197,20 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     let s2 = 0;
     for (let q = 0; q < Q; q++) s2 += sums.nq[q] * (nodes[q] - mu) ** 2;
     const tau = Math.sqrt(s2 / s0);
+    if (!px) {
+      // plain EM: only the Rasch latent variance is estimated, about the fixed mean 0
+      if (o.model === 'rasch') {
+        let v = 0;
+        for (let q = 0; q < Q; q++) v += sums.nq[q] * nodes[q] * nodes[q];
+        t.logVar = Math.log(v / s0);
+      }
+      return t;
+    }
     if (!(tau > 0) || !Number.isFinite(mu)) return t;
     // θ_grid = μ + τ·θ': z = aθ + d = (aτ)θ' + (d + aμ)
     for (let i = 0; i < nI; i++) {
       t.d[i] += t.a[i] * mu;
-      t.a[i] *= tau;
+      t.a[i] = Math.max(-SLOPE_BOUND, Math.min(SLOPE_BOUND, t.a[i] * tau));
     }
     if (o.model === 'rasch') {
       // back to a = 1 with the spread carried by the latent variance
@@ -254,10 +271,16 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   let lastLlChange = Infinity;
   const accelerate = o.accelerate ?? true;
   let stepMax = 4;
+  let px = true;
   while (iterations < maxIter) {
     const s1 = await em(x);
     iterations++;
     const change1 = maxAbsDiff(s1.next, x);
+    if (px && (change1 < PX_UNTIL || iterations > PX_MAX_STEPS)) {
+      px = false;
+      stepMax = 4;
+      continue;
+    }
     if (change1 < tol && Math.abs(s1.loglik - lastLl) < tolLl) {
       x = s1.next;
       lastChange = change1;
