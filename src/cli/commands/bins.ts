@@ -78,7 +78,15 @@ export function register(program: Command): void {
     }
     for (const n of notes) process.stderr.write(`note: ${n}\n`);
     process.stdout.write('bin  items  test  difficulty range\n');
-    for (const [k, s] of byBin) process.stdout.write(`${k.padStart(3)}  ${String(s.n).padStart(5)}  ${String(s.test).padStart(4)}  ${s.lo.toFixed(3)} .. ${s.hi.toFixed(3)}\n`);
+    const keys = [...byBin.keys()].sort((x, y) => {
+      const [gx, bx] = [x.slice(0, x.lastIndexOf(' ') + 1), Number(x.slice(x.lastIndexOf(' ') + 1))];
+      const [gy, by] = [y.slice(0, y.lastIndexOf(' ') + 1), Number(y.slice(y.lastIndexOf(' ') + 1))];
+      return gx < gy ? -1 : gx > gy ? 1 : bx - by;
+    });
+    for (const k of keys) {
+      const s = byBin.get(k)!;
+      process.stdout.write(`${k.padStart(3)}  ${String(s.n).padStart(5)}  ${String(s.test).padStart(4)}  ${s.lo.toFixed(3)} .. ${s.hi.toFixed(3)}\n`);
+    }
     process.stdout.write(`wrote ${o.out}\n`);
   });
 }
