@@ -4,8 +4,8 @@
  * adjustment, as Winsteps does) and WLE (Warm's weighted likelihood, finite by construction). Each with its SE.
  */
 import type { SparseView } from '../responses/matrix.js';
-import { estep, newSums, nOffset, rOffset } from './estep.js';
-import { logSigmoid, sigmoid, type ItemParams } from './model.js';
+import { estep, fillItemRows, newSums } from './estep.js';
+import { sigmoid, type ItemParams } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
 
 export type AbilityMethod = 'eap' | 'map' | 'ml' | 'wle';
@@ -37,19 +37,7 @@ export function abilities(sp: SparseView, items: ItemParams, o: AbilityOptions):
     const nodes = grid(Q, 6);
     const tab = new Float64Array(2 * nI * Q);
     for (let i = 0; i < nI; i++) {
-      if (o.skipItem?.[i]) continue;
-      const { a, b, c } = { a: items.a[i], b: items.b[i], c: items.c[i] };
-      for (let q = 0; q < Q; q++) {
-        const z = a * (nodes[q] - b);
-        if (c === 0) {
-          tab[rOffset(i, Q) + q] = logSigmoid(z);
-          tab[nOffset(i, Q) + q] = logSigmoid(-z);
-        } else {
-          const P = c + (1 - c) * sigmoid(z);
-          tab[rOffset(i, Q) + q] = Math.log(P);
-          tab[nOffset(i, Q) + q] = Math.log1p(-P);
-        }
-      }
+      if (!o.skipItem?.[i]) fillItemRows(tab, i, nodes, items.a[i], -items.a[i] * items.b[i], items.c[i]);
     }
     const sums = newSums(nI, Q);
     estep({ nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value }, { tab, logPrior: logNormalWeights(nodes, o.mean ?? 0, o.variance ?? 1) }, 0, nM, sums, { mean: theta, sd: se, nodes });

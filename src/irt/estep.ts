@@ -4,6 +4,8 @@
  * likelihood on the grid is a sum of logs, normalized by log-sum-exp.
  * Pure function over a range of models, so workers can each take a slice and the sums be added.
  */
+import { logSigmoid, sigmoid } from './model.js';
+
 export interface EStepData {
   nItems: number;
   Q: number;
@@ -33,6 +35,24 @@ export function newSums(nItems: number, Q: number): EStepSums {
 
 export const nOffset = (i: number, Q: number) => 2 * i * Q;
 export const rOffset = (i: number, Q: number) => (2 * i + 1) * Q;
+
+/** Item i's two rows of the E-step table: log P(wrong) and log P(correct) at each node, for z = aθ + d and guessing c. */
+export function fillItemRows(tab: Float64Array, i: number, nodes: Float64Array, a: number, d: number, c: number): void {
+  const Q = nodes.length;
+  const w = nOffset(i, Q);
+  const r = rOffset(i, Q);
+  for (let q = 0; q < Q; q++) {
+    const z = a * nodes[q] + d;
+    if (c === 0) {
+      tab[r + q] = logSigmoid(z);
+      tab[w + q] = logSigmoid(-z);
+    } else {
+      const P = c + (1 - c) * sigmoid(z);
+      tab[r + q] = Math.log(P);
+      tab[w + q] = Math.log1p(-P);
+    }
+  }
+}
 
 /** Posterior weights below this share of the largest add nothing measurable and are skipped in the scatter. */
 const NEGLIGIBLE = 1e-15;

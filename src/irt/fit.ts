@@ -32,6 +32,8 @@ export interface FitOptions {
   tol?: number;
   maxIter?: number;
   quadpts?: number;
+  /** mml: finish at the grid maximum (plain) or at the PX-EM fixed point (px); default by size */
+  finish?: 'plain' | 'px';
   estepRunner?: EStepRunner;
   /** threads to spread the work over; by default a worker pool on big data, this thread on small */
   runner?: Runner;
@@ -79,6 +81,8 @@ export interface FitInfo {
   latent_var: number;
   abilities: string;
   se_method: string;
+  /** mml: how EM ended */
+  em: string | null;
   guessing: number | null;
   priors: Record<string, string>;
   dropped_items: string[];
@@ -141,6 +145,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   let lastLlChange: number;
   let latentVar = 1;
   let seMethod: string;
+  let emKind: string | null = null;
   let abilityKind: string;
   const heldItems: string[] = [];
   const heldModels: string[] = [];
@@ -155,7 +160,8 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     const Q = o.quadpts ?? 61;
     const windows = model === '3pl' ? undefined : fullWindows(nM, Q);
     const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
-    const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration }, bm);
+    const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration, finish: o.finish }, bm);
+    emKind = r.em;
     const s = r.state;
     for (let i = 0; i < nI; i++) {
       params.a[i] = s.a[i];
@@ -194,20 +200,13 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
       if (model === 'rasch' || (model !== '1pl' && !L.freeA)) {
         se_b[i] = Math.sqrt(vdd) / a;
       } else {
-        // ∂b/∂a = d/a², ∂b/∂d = −1/a
-        const ga = d / (a * a);
-        const gd = -1 / a;
-        se_b[i] = Math.sqrt(ga * ga * vaa + 2 * ga * gd * vad + gd * gd * vdd);
+        se_b[i] = deltaSeB(a, d, vaa, vad, vdd);
         se_a[i] = Math.sqrt(vaa);
       }
     }
     seMethod = r.covKind;
-    loglik = r.loglik;
+    ({ loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange } = r);
     llKind = 'marginal';
-    iterations = r.iterations;
-    converged = r.converged;
-    lastChange = r.lastChange;
-    lastLlChange = r.lastLoglikChange;
     const wanted = o.abilities && o.abilities !== 'joint' ? o.abilities : 'eap';
     if (wanted === 'eap') {
       theta = r.eap;
@@ -235,19 +234,13 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
       const dIdx = r.itemFree.a ? 1 : 0;
       const vdd = cov[dIdx * k + dIdx];
       if (r.itemFree.a) {
-        const ga = r.d[i] / (r.a[i] * r.a[i]);
-        const gd = -1 / r.a[i];
-        se_b[i] = Math.sqrt(ga * ga * cov[0] + 2 * ga * gd * cov[1] + gd * gd * vdd);
+        se_b[i] = deltaSeB(r.a[i], r.d[i], cov[0], cov[1], vdd);
         se_a[i] = Math.sqrt(cov[0]);
       } else se_b[i] = Math.sqrt(vdd) / r.a[i];
     }
     seMethod = 'inverse Fisher information of each item given the fitted abilities (per-item blocks)';
-    loglik = r.loglik;
+    ({ loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange } = r);
     llKind = 'joint';
-    iterations = r.iterations;
-    converged = r.converged;
-    lastChange = r.lastChange;
-    lastLlChange = r.lastLoglikChange;
     const wanted = o.abilities ?? 'joint';
     if (wanted === 'joint') {
       theta = r.theta;
@@ -340,6 +333,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     latent_var: latentVar,
     abilities: abilityKind,
     se_method: seMethod,
+    em: emKind,
     guessing: o.guessing ?? null,
     priors,
     dropped_items: dropped,
@@ -378,6 +372,13 @@ function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Me
   if (n <= perItem * nI) {
     throw new GradusError(`${n} responses cannot identify ${perItem * nI} item parameters`, 'Collect more responses, or fit a simpler model (--model rasch).');
   }
+}
+
+/** SE of b = −d/a by the delta method: ∂b/∂a = d/a², ∂b/∂d = −1/a. */
+function deltaSeB(a: number, d: number, vaa: number, vad: number, vdd: number): number {
+  const ga = d / (a * a);
+  const gd = -1 / a;
+  return Math.sqrt(ga * ga * vaa + 2 * ga * gd * vad + gd * gd * vdd);
 }
 
 function invertSmall(info: Float64Array, k: number): Float64Array {

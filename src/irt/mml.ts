@@ -5,10 +5,10 @@
  */
 import { byModel, type ResponseMatrix } from '../responses/matrix.js';
 import { invertSpd } from '../util/linalg.js';
-import { estep, newSums, nOffset, rOffset, type EStepData, type EStepSums, type EStepTables } from './estep.js';
+import { estep, fillItemRows, newSums, nOffset, rOffset, type EStepData, type EStepSums, type EStepTables } from './estep.js';
 import { itemScore, itemStep, SLOPE_BOUND, type Free, type ItemPriors, type ItemState } from './itemStep.js';
 import { cloneState, layoutFor, pack, slots, unpack, type Layout, type MmlState } from './layout.js';
-import { logSigmoid, sigmoid, type ItemModel } from './model.js';
+import { sigmoid, type ItemModel } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
 import { balancedRanges, f64, i32 } from '../parallel/shared.js';
 import type { Runner } from '../parallel/pool.js';
@@ -32,6 +32,8 @@ export interface MmlOptions {
   fullInfoMax?: number;
   estepRunner?: EStepRunner;
   onIteration?: (it: number, loglik: number, change: number) => void;
+  /** plain: finish with plain EM at the grid maximum (mirt's answer); px: stop at the PX-EM fixed point; default by size */
+  finish?: 'plain' | 'px';
 }
 
 /** Runs the E-step over all models; swapped for a worker pool on big data. */
@@ -84,11 +86,15 @@ export interface MmlResult {
   covKind: string;
   layout: Layout;
   itemInfo: Float64Array[];
+  /** how EM ended: the grid maximum, or the PX-EM fixed point */
+  em: string;
 }
 
 const PX_UNTIL = 1e-3;
 /** ...or after this many steps: where a slope sits at its bound the expanded model has no fixed point to find. */
 const PX_MAX_STEPS = 60;
+/** answers × grid points up to which the fit is finished by plain EM (2,000 × 1,000 at 30% missing is 8.5e7) */
+const PLAIN_FINISH_WORK = 3e8;
 
 export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: MmlOptions, sp: SparseView = byModel(m)): Promise<MmlResult> {
   const nI = m.items.length;
@@ -136,22 +142,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
 
   const tables = (s: MmlState): EStepTables => {
     const tab = f64(2 * nI * Q);
-    for (let i = 0; i < nI; i++) {
-      const a = s.a[i];
-      const d = s.d[i];
-      const c = s.g[i] === -Infinity ? 0 : sigmoid(s.g[i]);
-      for (let q = 0; q < Q; q++) {
-        const z = a * nodes[q] + d;
-        if (c === 0) {
-          tab[rOffset(i, Q) + q] = logSigmoid(z);
-          tab[nOffset(i, Q) + q] = logSigmoid(-z);
-        } else {
-          const P = c + (1 - c) * sigmoid(z);
-          tab[rOffset(i, Q) + q] = Math.log(P);
-          tab[nOffset(i, Q) + q] = Math.log1p(-P);
-        }
-      }
-    }
+    for (let i = 0; i < nI; i++) fillItemRows(tab, i, nodes, s.a[i], s.d[i], s.g[i] === -Infinity ? 0 : sigmoid(s.g[i]));
     const logPrior = f64(Q);
     logPrior.set(logNormalWeights(nodes, 0, Math.exp(s.logVar)));
     return { tab, logPrior };
@@ -272,11 +263,14 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const accelerate = o.accelerate ?? true;
   let stepMax = 4;
   let px = true;
+  // Plain EM creeps where posteriors are sharp (rate near 1); at leaderboard scale each step costs seconds, so
+  // there the fit stops at the PX-EM fixed point, and fit.json says so.
+  const finishPlain = o.finish === 'plain' || (o.finish !== 'px' && sp.index.length * Q <= PLAIN_FINISH_WORK);
   while (iterations < maxIter) {
     const s1 = await em(x);
     iterations++;
     const change1 = maxAbsDiff(s1.next, x);
-    if (px && (change1 < PX_UNTIL || iterations > PX_MAX_STEPS)) {
+    if (px && finishPlain && (change1 < PX_UNTIL || iterations > PX_MAX_STEPS)) {
       px = false;
       stepMax = 4;
       continue;
@@ -414,6 +408,9 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     covKind,
     layout: L,
     itemInfo,
+    em: finishPlain
+      ? 'PX-EM, then plain EM (SQUAREM-accelerated) to the maximum of the grid likelihood, as mirt'
+      : 'PX-EM (SQUAREM-accelerated) fixed point: on grids coarser than the models\' posteriors it lies up to ~0.05 in b from the grid maximum; --quadpts 121 narrows both toward the exact MLE, --finish plain reaches the grid maximum (slowly)',
   };
 }
 

@@ -30,7 +30,8 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for --holdout', '1')
     .option('--tol <x>', 'convergence tolerance on the largest parameter change')
     .option('--max-iter <n>', 'iteration limit')
-    .option('--quadpts <n>', 'mml: quadrature points on [-6, 6]', '61');
+    .option('--quadpts <n>', 'mml: quadrature points on [-6, 6]', '61')
+    .addOption(new Option('--finish <how>', 'mml: plain (EM to the grid maximum, as mirt) or px (stop at the parameter-expanded fixed point: faster on long tests); default: plain up to 2,000 × 1,000-size data').choices(['plain', 'px']));
   addReadOptions(cmd);
   example(cmd, 'gradus fit responses.csv --model 2pl --method mml --holdout 0.1 --out fit/');
   cmd.action(async (inputs: string[], o: Record<string, string>) => {
@@ -45,6 +46,7 @@ export function register(program: Command): void {
       tol: o.tol === undefined ? undefined : num(o.tol, '--tol'),
       maxIter: o.maxIter === undefined ? undefined : int(o.maxIter, '--max-iter', 1),
       quadpts: int(o.quadpts, '--quadpts', 5),
+      finish: o.finish as FitOptions['finish'],
     }, o.out);
     const i = result.info;
     if (!Number.isFinite(i.loglik)) throw new GradusError('the fit ended with a non-finite log-likelihood', 'Please report this with the data.');
