@@ -158,7 +158,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
 
   if (method === 'mml') {
     const Q = o.quadpts ?? 61;
-    const windows = model === '3pl' ? undefined : fullWindows(nM, Q);
+    const windows = fullWindows(nM, Q);
     const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
     const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration, finish: o.finish }, bm);
     emKind = r.em;

@@ -45,7 +45,7 @@ export const serialEStep: EStepRunner = async (data, tables, posterior) => {
   return sums;
 };
 
-/** Grid windows per model (see estep), starting on the whole grid. Only for the logistic models: their posteriors are log-concave. */
+/** Grid windows per model (see estep), starting on the whole grid. The logistic models' posteriors are log-concave; the 3pl's are close to it for the small c its prior allows. */
 export function fullWindows(nModels: number, Q: number): Int32Array {
   const w = i32(2 * nModels);
   for (let j = 0; j < nModels; j++) w[2 * j + 1] = Q - 1;
@@ -91,7 +91,7 @@ export interface MmlResult {
 }
 
 const PX_UNTIL = 1e-3;
-/** ...or after this many steps: where a slope sits at its bound the expanded model has no fixed point to find. */
+/** ...or after this many steps, whatever the size: where a slope sits at its bound the expanded model has no fixed point, and PX-EM cycles. */
 const PX_MAX_STEPS = 60;
 /** answers × grid points up to which the fit is finished by plain EM (2,000 × 1,000 at 30% missing is 8.5e7) */
 const PLAIN_FINISH_WORK = 3e8;
@@ -270,7 +270,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     const s1 = await em(x);
     iterations++;
     const change1 = maxAbsDiff(s1.next, x);
-    if (px && finishPlain && (change1 < PX_UNTIL || iterations > PX_MAX_STEPS)) {
+    if (px && ((finishPlain && change1 < PX_UNTIL) || iterations > PX_MAX_STEPS)) {
       px = false;
       stepMax = 4;
       continue;
