@@ -170,11 +170,14 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     }
   }
   phase(`joint: ${iterations} sweeps`);
-  // the log-likelihood where the sweeps stopped
-  ctx.wantLL = true;
-  ctx.step = false;
-  loglik = (await runner.run<{ ll: number }>('jointItems', itemRanges, () => ctx)).reduce((s, r) => s + r.ll, 0);
-  ctx.step = true;
+  // The log-likelihood where the sweeps stopped. After convergence the last sweep's value (taken before a step
+  // smaller than tol) stands; otherwise one more pass measures it.
+  if (!converged || !Number.isFinite(loglik)) {
+    ctx.wantLL = true;
+    ctx.step = false;
+    loglik = (await runner.run<{ ll: number }>('jointItems', itemRanges, () => ctx)).reduce((s, r) => s + r.ll, 0);
+    ctx.step = true;
+  }
 
   function updateCommonSlope(): void {
     let gr = 0;
