@@ -128,224 +128,224 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   for (let k = 0; k < m.data.length; k++) if (m.data[k] !== MISSING) nObserved++;
   const runner = o.runner ?? runnerFor(nObserved * (method === 'mml' ? 20 : 1));
   try {
-  phase('start');
-  const { bm, bi } = await buildViews(m, runner);
-  phase('sparse views');
-  const variation = itemVariation(m, bi);
-  phase('item variation');
-  const params: ItemParams = { a: new Float64Array(nI), b: new Float64Array(nI), c: new Float64Array(nI) };
-  const se_a = new Float64Array(nI).fill(NaN);
-  const se_b = new Float64Array(nI).fill(NaN);
-  let theta: Float64Array;
-  let thetaSe: Float64Array;
-  let loglik: number;
-  let iterations: number;
-  let converged: boolean;
-  let lastChange: number;
-  let lastLlChange: number;
-  let latentVar = 1;
-  let seMethod: string;
-  let emKind: string | null = null;
-  let abilityKind: string;
-  const heldItems: string[] = [];
-  const heldModels: string[] = [];
-  let heldHow = '';
-  let priors: Record<string, string> = {};
-  let nParams: number;
-  let llKind: FitInfo['loglik_kind'];
-  const dropped: string[] = [];
-  for (let i = 0; i < nI; i++) if (variation.n[i] === 0) dropped.push(m.items[i]);
+    phase('start');
+    const { bm, bi } = await buildViews(m, runner);
+    phase('sparse views');
+    const variation = itemVariation(m, bi);
+    phase('item variation');
+    const params: ItemParams = { a: new Float64Array(nI), b: new Float64Array(nI), c: new Float64Array(nI) };
+    const se_a = new Float64Array(nI).fill(NaN);
+    const se_b = new Float64Array(nI).fill(NaN);
+    let theta: Float64Array;
+    let thetaSe: Float64Array;
+    let loglik: number;
+    let iterations: number;
+    let converged: boolean;
+    let lastChange: number;
+    let lastLlChange: number;
+    let latentVar = 1;
+    let seMethod: string;
+    let emKind: string | null = null;
+    let abilityKind: string;
+    const heldItems: string[] = [];
+    const heldModels: string[] = [];
+    let heldHow = '';
+    let priors: Record<string, string> = {};
+    let nParams: number;
+    let llKind: FitInfo['loglik_kind'];
+    const dropped: string[] = [];
+    for (let i = 0; i < nI; i++) if (variation.n[i] === 0) dropped.push(m.items[i]);
 
-  if (method === 'mml') {
-    const Q = o.quadpts ?? 61;
-    const windows = fullWindows(nM, Q);
-    const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
-    const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration, finish: o.finish }, bm);
-    emKind = r.em;
-    const s = r.state;
-    for (let i = 0; i < nI; i++) {
-      params.a[i] = s.a[i];
-      params.b[i] = -s.d[i] / s.a[i];
-      params.c[i] = s.g[i] === -Infinity ? 0 : sigmoid(s.g[i]);
-    }
-    latentVar = Math.exp(s.logVar);
-    // SEs in the IRT parameterisation by the delta method: b = −d/a.
-    const L = r.layout;
-    for (let i = 0; i < nI; i++) {
-      if (variation.n[i] === 0) continue;
-      const sl = slots(L, i);
-      const a = s.a[i];
-      const d = s.d[i];
-      let vdd: number, vaa = NaN, vad = 0;
-      if (r.cov) {
-        const P = L.size;
-        vdd = r.cov[sl.d * P + sl.d];
-        const aSlot = L.freeA ? sl.a : model === '1pl' ? P - 1 : -1;
-        if (aSlot >= 0) {
-          const scale = L.freeA ? 1 : a; // 1pl stores log a
-          vaa = r.cov[aSlot * P + aSlot] * scale * scale;
-          vad = r.cov[aSlot * P + sl.d] * scale;
+    if (method === 'mml') {
+      const Q = o.quadpts ?? 61;
+      const windows = fullWindows(nM, Q);
+      const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
+      const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration, finish: o.finish }, bm);
+      emKind = r.em;
+      const s = r.state;
+      for (let i = 0; i < nI; i++) {
+        params.a[i] = s.a[i];
+        params.b[i] = -s.d[i] / s.a[i];
+        params.c[i] = s.g[i] === -Infinity ? 0 : sigmoid(s.g[i]);
+      }
+      latentVar = Math.exp(s.logVar);
+      // SEs in the IRT parameterisation by the delta method: b = −d/a.
+      const L = r.layout;
+      for (let i = 0; i < nI; i++) {
+        if (variation.n[i] === 0) continue;
+        const sl = slots(L, i);
+        const a = s.a[i];
+        const d = s.d[i];
+        let vdd: number, vaa = NaN, vad = 0;
+        if (r.cov) {
+          const P = L.size;
+          vdd = r.cov[sl.d * P + sl.d];
+          const aSlot = L.freeA ? sl.a : model === '1pl' ? P - 1 : -1;
+          if (aSlot >= 0) {
+            const scale = L.freeA ? 1 : a; // 1pl stores log a
+            vaa = r.cov[aSlot * P + aSlot] * scale * scale;
+            vad = r.cov[aSlot * P + sl.d] * scale;
+          }
+        } else {
+          const info = r.itemInfo[i];
+          const k = Math.round(Math.sqrt(info.length));
+          const inv = invertSmall(info, k);
+          const dIdx = L.freeA ? 1 : 0;
+          vdd = inv[dIdx * k + dIdx];
+          if (L.freeA) {
+            vaa = inv[0];
+            vad = inv[1];
+          }
         }
-      } else {
-        const info = r.itemInfo[i];
-        const k = Math.round(Math.sqrt(info.length));
-        const inv = invertSmall(info, k);
-        const dIdx = L.freeA ? 1 : 0;
-        vdd = inv[dIdx * k + dIdx];
-        if (L.freeA) {
-          vaa = inv[0];
-          vad = inv[1];
+        if (model === 'rasch' || (model !== '1pl' && !L.freeA)) {
+          se_b[i] = Math.sqrt(vdd) / a;
+        } else {
+          se_b[i] = deltaSeB(a, d, vaa, vad, vdd);
+          se_a[i] = Math.sqrt(vaa);
         }
       }
-      if (model === 'rasch' || (model !== '1pl' && !L.freeA)) {
-        se_b[i] = Math.sqrt(vdd) / a;
+      seMethod = r.covKind;
+      ({ loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange } = r);
+      llKind = 'marginal';
+      const wanted = o.abilities && o.abilities !== 'joint' ? o.abilities : 'eap';
+      if (wanted === 'eap') {
+        theta = r.eap;
+        thetaSe = r.eapSd;
       } else {
-        se_b[i] = deltaSeB(a, d, vaa, vad, vdd);
-        se_a[i] = Math.sqrt(vaa);
+        ({ theta, se: thetaSe } = abilities(bm, params, { method: wanted, variance: latentVar }));
       }
-    }
-    seMethod = r.covKind;
-    ({ loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange } = r);
-    llKind = 'marginal';
-    const wanted = o.abilities && o.abilities !== 'joint' ? o.abilities : 'eap';
-    if (wanted === 'eap') {
-      theta = r.eap;
-      thetaSe = r.eapSd;
-    } else {
-      ({ theta, se: thetaSe } = abilities(bm, params, { method: wanted, variance: latentVar }));
-    }
-    abilityKind = wanted === 'eap' ? `eap (posterior mean and sd on the ${r.nodes.length}-point grid)` : wanted;
-    const extreme = m.items.filter((_, i) => variation.extreme[i]);
-    if (extreme.length) {
-      heldItems.push(...extreme);
-      heldHow = 'priors d ~ N(0, 3²)' + (model === '2pl' || model === '3pl' ? ' and log a ~ N(0, 0.5²)' : '') + ' on items that every model answering them got right (or wrong)';
-    }
-    if (model === '3pl') priors = o.guessing === undefined ? { c: 'Beta(5, 17)', log_a: 'N(0, 0.5²)' } : {};
-    nParams = r.layout.size;
-  } else {
-    const r = await fitJoint(m, { model, method, tol: o.tol, maxIter: o.maxIter, guessing: o.guessing, onIteration: o.onIteration }, { bm, bi }, runner);
-    const k = (r.itemFree.a ? 1 : 0) + 1 + (r.itemFree.g ? 1 : 0);
-    for (let i = 0; i < nI; i++) {
-      params.a[i] = r.a[i];
-      params.b[i] = -r.d[i] / r.a[i];
-      params.c[i] = r.c[i];
-      if (variation.n[i] === 0) continue;
-      const cov = r.itemCov[i];
-      const dIdx = r.itemFree.a ? 1 : 0;
-      const vdd = cov[dIdx * k + dIdx];
-      if (r.itemFree.a) {
-        se_b[i] = deltaSeB(r.a[i], r.d[i], cov[0], cov[1], vdd);
-        se_a[i] = Math.sqrt(cov[0]);
-      } else se_b[i] = Math.sqrt(vdd) / r.a[i];
-    }
-    seMethod = 'inverse Fisher information of each item given the fitted abilities (per-item blocks)';
-    ({ loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange } = r);
-    llKind = 'joint';
-    const wanted = o.abilities ?? 'joint';
-    if (wanted === 'joint') {
-      theta = r.theta;
-      thetaSe = r.thetaSe;
-      abilityKind = `${method} (the joint estimate)`;
-    } else {
-      ({ theta, se: thetaSe } = abilities(bm, params, { method: wanted }));
-      abilityKind = wanted;
-    }
-    if (method === 'jml') {
-      heldItems.push(...r.extremeItems.map((i) => m.items[i]));
-      heldModels.push(...r.extremeModels.map((j) => m.models[j]));
-      heldHow = 'estimated after the fit against the other parameters with a 0.3-point extreme-score adjustment (no finite ML exists)';
-      if (model === 'rasch') warnings.push('Rasch JML difficulties carry the (L − 1)/L bias correction.');
-      if (model === '3pl') priors = { log_a: `N(0, ${MAP_PRIORS.logASd}²)`, ...(o.guessing === undefined ? { c: `Beta(${MAP_PRIORS.cAlpha}, ${MAP_PRIORS.cBeta})` } : {}) };
-    } else {
-      priors = { theta: `N(0, ${MAP_PRIORS.thetaSd}²)`, d: `N(0, ${MAP_PRIORS.dSd}²) (d = −a·b)` };
-      if (model === '2pl' || model === '3pl' || model === '1pl') priors.log_a = `N(0, ${MAP_PRIORS.logASd}²)`;
-      if (model === '3pl' && o.guessing === undefined) priors.c = `Beta(${MAP_PRIORS.cAlpha}, ${MAP_PRIORS.cBeta})`;
+      abilityKind = wanted === 'eap' ? `eap (posterior mean and sd on the ${r.nodes.length}-point grid)` : wanted;
       const extreme = m.items.filter((_, i) => variation.extreme[i]);
-      heldItems.push(...extreme);
-      if (extreme.length) heldHow = 'the MAP priors (items every model got right or wrong have no finite ML)';
+      if (extreme.length) {
+        heldItems.push(...extreme);
+        heldHow = 'priors d ~ N(0, 3²)' + (model === '2pl' || model === '3pl' ? ' and log a ~ N(0, 0.5²)' : '') + ' on items that every model answering them got right (or wrong)';
+      }
+      if (model === '3pl') priors = o.guessing === undefined ? { c: 'Beta(5, 17)', log_a: 'N(0, 0.5²)' } : {};
+      nParams = r.layout.size;
+    } else {
+      const r = await fitJoint(m, { model, method, tol: o.tol, maxIter: o.maxIter, guessing: o.guessing, onIteration: o.onIteration }, { bm, bi }, runner);
+      const k = (r.itemFree.a ? 1 : 0) + 1 + (r.itemFree.g ? 1 : 0);
+      for (let i = 0; i < nI; i++) {
+        params.a[i] = r.a[i];
+        params.b[i] = -r.d[i] / r.a[i];
+        params.c[i] = r.c[i];
+        if (variation.n[i] === 0) continue;
+        const cov = r.itemCov[i];
+        const dIdx = r.itemFree.a ? 1 : 0;
+        const vdd = cov[dIdx * k + dIdx];
+        if (r.itemFree.a) {
+          se_b[i] = deltaSeB(r.a[i], r.d[i], cov[0], cov[1], vdd);
+          se_a[i] = Math.sqrt(cov[0]);
+        } else se_b[i] = Math.sqrt(vdd) / r.a[i];
+      }
+      seMethod = 'inverse Fisher information of each item given the fitted abilities (per-item blocks)';
+      ({ loglik, iterations, converged, lastChange, lastLoglikChange: lastLlChange } = r);
+      llKind = 'joint';
+      const wanted = o.abilities ?? 'joint';
+      if (wanted === 'joint') {
+        theta = r.theta;
+        thetaSe = r.thetaSe;
+        abilityKind = `${method} (the joint estimate)`;
+      } else {
+        ({ theta, se: thetaSe } = abilities(bm, params, { method: wanted }));
+        abilityKind = wanted;
+      }
+      if (method === 'jml') {
+        heldItems.push(...r.extremeItems.map((i) => m.items[i]));
+        heldModels.push(...r.extremeModels.map((j) => m.models[j]));
+        heldHow = 'estimated after the fit against the other parameters with a 0.3-point extreme-score adjustment (no finite ML exists)';
+        if (model === 'rasch') warnings.push('Rasch JML difficulties carry the (L − 1)/L bias correction.');
+        if (model === '3pl') priors = { log_a: `N(0, ${MAP_PRIORS.logASd}²)`, ...(o.guessing === undefined ? { c: `Beta(${MAP_PRIORS.cAlpha}, ${MAP_PRIORS.cBeta})` } : {}) };
+      } else {
+        priors = { theta: `N(0, ${MAP_PRIORS.thetaSd}²)`, d: `N(0, ${MAP_PRIORS.dSd}²) (d = −a·b)` };
+        if (model === '2pl' || model === '3pl' || model === '1pl') priors.log_a = `N(0, ${MAP_PRIORS.logASd}²)`;
+        if (model === '3pl' && o.guessing === undefined) priors.c = `Beta(${MAP_PRIORS.cAlpha}, ${MAP_PRIORS.cBeta})`;
+        const extreme = m.items.filter((_, i) => variation.extreme[i]);
+        heldItems.push(...extreme);
+        if (extreme.length) heldHow = 'the MAP priors (items every model got right or wrong have no finite ML)';
+      }
+      nParams = nI * k + (model === '1pl' ? 1 : 0) + nM;
     }
-    nParams = nI * k + (model === '1pl' ? 1 : 0) + nM;
-  }
 
-  const atBound = Array.from(params.a).filter((a) => Math.abs(a) >= SLOPE_BOUND - 1e-9).length;
-  if (atBound && (model === '2pl' || model === '3pl')) {
-    warnings.push(`${atBound} item(s) reached the slope bound |a| = ${SLOPE_BOUND}: they separate the models perfectly (strong right, weak wrong), so their slope has no finite estimate.`);
-  }
-  if (!converged) {
-    warnings.push(`did not converge in ${iterations} iterations (last largest parameter change ${fmt(lastChange)}, last log-likelihood change ${fmt(lastLlChange)}); the estimates reached are written, marked converged: false. Raise --max-iter or loosen --tol.`);
-  }
-  if (model === 'rasch' && method === 'mml' && latentVar < 0.05) warnings.push(`the latent variance is ${fmt(latentVar)}: the models barely differ in ability.`);
-
-  phase('estimation');
-  const infit = f64(nI);
-  const outfit = f64(nI);
-  const shared = { a: sharedCopy(params.a), b: sharedCopy(params.b), c: sharedCopy(params.c), theta: sharedCopy(theta) };
-  await runner.run('itemFit', balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit }));
-  for (let i = 0; i < nI; i++) {
-    if (variation.n[i] === 0) {
-      params.a[i] = NaN;
-      params.b[i] = NaN;
-      params.c[i] = NaN;
+    const atBound = Array.from(params.a).filter((a) => Math.abs(a) >= SLOPE_BOUND - 1e-9).length;
+    if (atBound && (model === '2pl' || model === '3pl')) {
+      warnings.push(`${atBound} item(s) reached the slope bound |a| = ${SLOPE_BOUND}: they separate the models perfectly (strong right, weak wrong), so their slope has no finite estimate.`);
     }
-  }
-  if (model === 'rasch' || model === '1pl') se_a.fill(NaN, 0, model === 'rasch' ? nI : 0);
-
-  const mn = new Int32Array(nM);
-  const mp = new Float64Array(nM);
-  for (let j = 0; j < nM; j++) {
-    let s = 0;
-    for (let k = bm.offsets[j]; k < bm.offsets[j + 1]; k++) s += bm.value[k];
-    mn[j] = bm.offsets[j + 1] - bm.offsets[j];
-    mp[j] = mn[j] ? s / mn[j] : NaN;
-  }
-
-  phase('item fit, model stats');
-  let holdout: FitInfo['holdout'] = null;
-  if (hidden) {
-    const p = new Float64Array(hidden.cell.length);
-    for (let t = 0; t < p.length; t++) {
-      const cell = hidden.cell[t];
-      const j = Math.floor(cell / nI);
-      const i = cell % nI;
-      p[t] = Number.isFinite(params.b[i]) ? prob(theta[j], params.a[i], params.b[i], params.c[i]) : 0.5;
+    if (!converged) {
+      warnings.push(`did not converge in ${iterations} iterations (last largest parameter change ${fmt(lastChange)}, last log-likelihood change ${fmt(lastLlChange)}); the estimates reached are written, marked converged: false. Raise --max-iter or loosen --tol.`);
     }
-    holdout = { share: o.holdout!, seed: o.seed ?? 1, ...heldOutMetrics(p, hidden.y) };
-  }
+    if (model === 'rasch' && method === 'mml' && latentVar < 0.05) warnings.push(`the latent variance is ${fmt(latentVar)}: the models barely differ in ability.`);
 
-  const nResp = bm.index.length;
-  const info: FitInfo = {
-    model,
-    method,
-    loglik,
-    loglik_kind: llKind,
-    aic: -2 * loglik + 2 * nParams,
-    bic: -2 * loglik + nParams * Math.log(nM),
-    n_parameters: nParams,
-    n_models: nM,
-    n_items: nI,
-    n_responses: nResp,
-    iterations,
-    converged,
-    last_change: lastChange,
-    last_loglik_change: lastLlChange,
-    tol: o.tol ?? 1e-4,
-    seconds: (performance.now() - t0) / 1000,
-    latent_var: latentVar,
-    abilities: abilityKind,
-    se_method: seMethod,
-    em: emKind,
-    guessing: o.guessing ?? null,
-    priors,
-    dropped_items: dropped,
-    held_finite: { items: heldItems, models: heldModels, how: heldHow },
-    holdout,
-    warnings,
-  };
-  return {
-    items: { item: m.items, b: params.b, a: params.a, c: params.c, se_b, se_a, n: variation.n, p_correct: variation.pCorrect, infit, outfit },
-    models: { model: m.models, theta, se_theta: thetaSe, n: mn, p_correct: mp },
-    info,
-  };
+    phase('estimation');
+    const infit = f64(nI);
+    const outfit = f64(nI);
+    const shared = { a: sharedCopy(params.a), b: sharedCopy(params.b), c: sharedCopy(params.c), theta: sharedCopy(theta) };
+    await runner.run('itemFit', balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit }));
+    for (let i = 0; i < nI; i++) {
+      if (variation.n[i] === 0) {
+        params.a[i] = NaN;
+        params.b[i] = NaN;
+        params.c[i] = NaN;
+      }
+    }
+    if (model === 'rasch' || model === '1pl') se_a.fill(NaN, 0, model === 'rasch' ? nI : 0);
+
+    const mn = new Int32Array(nM);
+    const mp = new Float64Array(nM);
+    for (let j = 0; j < nM; j++) {
+      let s = 0;
+      for (let k = bm.offsets[j]; k < bm.offsets[j + 1]; k++) s += bm.value[k];
+      mn[j] = bm.offsets[j + 1] - bm.offsets[j];
+      mp[j] = mn[j] ? s / mn[j] : NaN;
+    }
+
+    phase('item fit, model stats');
+    let holdout: FitInfo['holdout'] = null;
+    if (hidden) {
+      const p = new Float64Array(hidden.cell.length);
+      for (let t = 0; t < p.length; t++) {
+        const cell = hidden.cell[t];
+        const j = Math.floor(cell / nI);
+        const i = cell % nI;
+        p[t] = Number.isFinite(params.b[i]) ? prob(theta[j], params.a[i], params.b[i], params.c[i]) : 0.5;
+      }
+      holdout = { share: o.holdout!, seed: o.seed ?? 1, ...heldOutMetrics(p, hidden.y) };
+    }
+
+    const nResp = bm.index.length;
+    const info: FitInfo = {
+      model,
+      method,
+      loglik,
+      loglik_kind: llKind,
+      aic: -2 * loglik + 2 * nParams,
+      bic: -2 * loglik + nParams * Math.log(nM),
+      n_parameters: nParams,
+      n_models: nM,
+      n_items: nI,
+      n_responses: nResp,
+      iterations,
+      converged,
+      last_change: lastChange,
+      last_loglik_change: lastLlChange,
+      tol: o.tol ?? 1e-4,
+      seconds: (performance.now() - t0) / 1000,
+      latent_var: latentVar,
+      abilities: abilityKind,
+      se_method: seMethod,
+      em: emKind,
+      guessing: o.guessing ?? null,
+      priors,
+      dropped_items: dropped,
+      held_finite: { items: heldItems, models: heldModels, how: heldHow },
+      holdout,
+      warnings,
+    };
+    return {
+      items: { item: m.items, b: params.b, a: params.a, c: params.c, se_b, se_a, n: variation.n, p_correct: variation.pCorrect, infit, outfit },
+      models: { model: m.models, theta, se_theta: thetaSe, n: mn, p_correct: mp },
+      info,
+    };
   } finally {
     if (!o.runner) await runner.close();
   }

@@ -49,11 +49,8 @@ export interface SparseView {
   readonly value: Uint8Array;
 }
 
-export function byModel(m: ResponseMatrix): SparseView {
-  const nModels = m.models.length;
-  const nItems = m.items.length;
-  const data = m.data;
-  // On shared memory, so that worker threads read the same arrays without a copy.
+/** CSR offsets of the by-model view: where each model's answers start. On shared memory, for the worker threads. */
+export function rowOffsets(data: Uint8Array, nModels: number, nItems: number): Int32Array {
   const offsets = i32(nModels + 1);
   for (let j = 0; j < nModels; j++) {
     const base = j * nItems;
@@ -61,6 +58,14 @@ export function byModel(m: ResponseMatrix): SparseView {
     for (let i = 0; i < nItems; i++) if (data[base + i] !== MISSING) c++;
     offsets[j + 1] = offsets[j] + c;
   }
+  return offsets;
+}
+
+export function byModel(m: ResponseMatrix): SparseView {
+  const nModels = m.models.length;
+  const nItems = m.items.length;
+  const data = m.data;
+  const offsets = rowOffsets(data, nModels, nItems);
   const n = offsets[nModels];
   const index = nItems < 65536 ? u16(n) : i32(n);
   const value = u8(n);

@@ -3,7 +3,7 @@
  * this is seconds of work before any fitting starts. Rows (by model) are filled per model range; columns
  * (by item) are filled per item range, reading the dense rows in blocks of columns so the writes stay in cache.
  */
-import { MISSING, type ResponseMatrix, type SparseView } from './matrix.js';
+import { MISSING, rowOffsets, type ResponseMatrix, type SparseView } from './matrix.js';
 import { balancedRanges, i32, u16, u8 } from '../parallel/shared.js';
 import { serialRunner, type Runner } from '../parallel/pool.js';
 
@@ -72,13 +72,7 @@ export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunne
     data = u8(data.length);
     data.set(m.data);
   }
-  const offsets = i32(nM + 1);
-  for (let j = 0; j < nM; j++) {
-    const base = j * nI;
-    let c = 0;
-    for (let i = 0; i < nI; i++) if (data[base + i] !== MISSING) c++;
-    offsets[j + 1] = offsets[j] + c;
-  }
+  const offsets = rowOffsets(data, nM, nI);
   const n = offsets[nM];
   const bm: SparseView = { offsets, index: nI < 65536 ? u16(n) : i32(n), value: u8(n) };
   const rowRanges = balancedRanges(offsets, runner.size);
