@@ -54,11 +54,15 @@ async function child(size: keyof typeof SIZES, model: ItemModel, method: Method)
   }) + '\n');
 }
 
-function runErm(csvFile: string): number | null {
-  const r = spawnSync('Rscript', ['-e', `suppressMessages(library(eRm)); d <- read.csv("${csvFile}"); w <- xtabs(correct ~ model + item, d); m <- as.matrix(unclass(w)); n <- as.matrix(unclass(xtabs(~ model + item, d))); m[n == 0] <- NA; t0 <- Sys.time(); f <- RM(m); cat(as.numeric(difftime(Sys.time(), t0, units="secs")))`], { encoding: 'utf8', timeout: 1800_000 });
-  if (r.status !== 0) return null;
+const ERM_LIMIT_S = Number(process.env.GRADUS_ERM_LIMIT ?? 900);
+
+function runErm(csvFile: string): { seconds: number } | { failed: string } {
+  const script = `suppressMessages(library(eRm)); d <- read.csv("${csvFile}"); w <- xtabs(correct ~ model + item, d); m <- as.matrix(unclass(w)); n <- as.matrix(unclass(xtabs(~ model + item, d))); m[n == 0] <- NA; t0 <- Sys.time(); f <- RM(m); cat(as.numeric(difftime(Sys.time(), t0, units="secs")))`;
+  const r = spawnSync('Rscript', ['-e', script], { encoding: 'utf8', timeout: ERM_LIMIT_S * 1000 });
+  if (r.error || r.signal) return { failed: `did not finish within ${ERM_LIMIT_S} s` };
+  if (r.status !== 0) return { failed: r.stderr.trim().split('\n').slice(-2).join(' ') };
   const x = Number(r.stdout.trim().split(/\s+/).pop());
-  return Number.isFinite(x) ? x : null;
+  return Number.isFinite(x) ? { seconds: x } : { failed: 'no time printed' };
 }
 
 async function main() {
@@ -71,6 +75,7 @@ async function main() {
     const s = SIZES[size];
     console.log(`\n${size}: ${s.models} models × ${s.items} items, ${s.missing * 100}% missing (2pl truth; 3pl fits on 3pl truth)`);
     console.log('model  method  seconds  iters  converged  peak MB  r(b,true)  r(a,true)  note');
+    let raschMml: number | null = null;
     for (const model of ['rasch', '1pl', '2pl', '3pl'] as ItemModel[]) {
       for (const method of ['mml', 'jml', 'map'] as Method[]) {
         const key = `${model}:${method}`;
@@ -82,6 +87,7 @@ async function main() {
           continue;
         }
         const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+        if (size === 'mid' && key === 'rasch:mml') raschMml = j.seconds;
         let note = '';
         if (size === 'mid' && MIRT_SECONDS[key]) note = `mirt ${MIRT_SECONDS[key]} s → ${(MIRT_SECONDS[key] / j.seconds).toFixed(1)}× faster`;
         if (GOALS[size]?.[key]) note = `goal ≤ ${GOALS[size][key]} s: ${j.seconds <= GOALS[size][key] ? 'met' : 'MISSED'}`;
@@ -93,7 +99,9 @@ async function main() {
       const file = path.join(dir, 'mid.csv');
       await writeResponses(simulate({ ...s, model: '2pl', seed: 11 }).matrix, file);
       const erm = runErm(file);
-      if (erm !== null) console.log(`eRm RM (Rasch, CML) on the same data: ${erm.toFixed(1)} s`);
+      const ours = raschMml ?? NaN;
+      if ('seconds' in erm) console.log(`eRm RM (Rasch, CML) on the same data: ${erm.seconds.toFixed(1)} s; gradus rasch mml ${ours.toFixed(1)} s → ${(erm.seconds / ours).toFixed(1)}× faster`);
+      else console.log(`eRm RM (Rasch, CML) on the same data: ${erm.failed} (gradus rasch mml ${ours.toFixed(1)} s)`);
       fs.rmSync(dir, { recursive: true, force: true });
     } else if (size === 'mid') console.log('(R with eRm not installed: apt-get install r-base-core r-cran-erm to run it side by side)');
   }
