@@ -4,7 +4,7 @@
  * model abilities with SEs, fit statistics, and what was held finite or dropped and why.
  */
 import { GradusError } from '../errors.js';
-import { MISSING, type ResponseMatrix } from '../responses/matrix.js';
+import { countObserved, MISSING, type ResponseMatrix } from '../responses/matrix.js';
 import { buildViews } from '../responses/views.js';
 import { phase } from '../util/phase.js';
 import { rng } from '../util/rng.js';
@@ -124,9 +124,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   const nM = m.models.length;
   const nI = m.items.length;
   // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
-  let nObserved = 0;
-  for (let k = 0; k < m.data.length; k++) if (m.data[k] !== MISSING) nObserved++;
-  const runner = o.runner ?? runnerFor(nObserved * (method === 'mml' ? 20 : 1));
+  const runner = o.runner ?? runnerFor(countObserved(m) * (method === 'mml' ? 20 : 1));
   try {
     phase('start');
     const { bm, bi } = await buildViews(m, runner);
@@ -366,8 +364,7 @@ function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Me
   if (nM < 2 || nI < 2) {
     throw new GradusError(`${nM} model(s) × ${nI} item(s) is too small to identify an IRT model`, 'Give at least 2 models and 2 items (in practice dozens of each).');
   }
-  let n = 0;
-  for (let k = 0; k < m.data.length; k++) if (m.data[k] !== MISSING) n++;
+  const n = countObserved(m);
   const perItem = model === '3pl' ? 3 : model === '2pl' ? 2 : 1;
   if (n <= perItem * nI) {
     throw new GradusError(`${n} responses cannot identify ${perItem * nI} item parameters`, 'Collect more responses, or fit a simpler model (--model rasch).');

@@ -3,16 +3,7 @@
  * mirt's itemfit refuses missing data; these do not need to).
  * outfit = mean of z² over the item's answers, infit = Σ (x − P)² / Σ P(1 − P).
  */
-import type { SparseView } from '../responses/matrix.js';
-import { prob, type ItemParams } from './model.js';
-
-export function infitOutfit(bi: SparseView, items: ItemParams, theta: Float64Array): { infit: Float64Array; outfit: Float64Array } {
-  const nI = bi.offsets.length - 1;
-  const infit = new Float64Array(nI);
-  const outfit = new Float64Array(nI);
-  itemFitKernel({ offsets: bi.offsets, index: bi.index, value: bi.value, a: items.a, b: items.b, c: items.c, theta, infit, outfit }, 0, nI);
-  return { infit, outfit };
-}
+import { prob } from './model.js';
 
 export interface ItemFitCtx {
   offsets: Int32Array;
@@ -28,9 +19,7 @@ export interface ItemFitCtx {
 
 /** infit and outfit of items [from, to); a kernel so the pool can spread it. */
 export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
-  const bi = x;
-  const items = x;
-  const { theta, infit, outfit } = x;
+  const { offsets, index, value, a, b, c, theta, infit, outfit } = x;
   for (let i = from; i < to; i++) {
     infit[i] = NaN;
     outfit[i] = NaN;
@@ -38,11 +27,11 @@ export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
     let z2 = 0;
     let num = 0;
     let den = 0;
-    for (let k = bi.offsets[i]; k < bi.offsets[i + 1]; k++) {
-      const P = prob(theta[bi.index[k]], items.a[i], items.b[i], items.c[i]);
+    for (let k = offsets[i]; k < offsets[i + 1]; k++) {
+      const P = prob(theta[index[k]], a[i], b[i], c[i]);
       const v = P * (1 - P);
       if (!(v > 1e-12)) continue;
-      const res = bi.value[k] - P;
+      const res = value[k] - P;
       n++;
       z2 += (res * res) / v;
       num += res * res;

@@ -88,24 +88,23 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     return { n, s };
   };
   if (!isMap) {
+    /** Set aside the rows of `sp` that have no variation against the other side's active entries. */
+    const sitOut = (sp: SparseView, active: Uint8Array, other: Uint8Array): boolean => {
+      let changed = false;
+      for (let r = 0; r < active.length; r++) {
+        if (!active[r]) continue;
+        const { n, s } = rowStats(sp, r, other);
+        if (n === 0 || s === 0 || s === n) {
+          active[r] = 0;
+          changed = true;
+        }
+      }
+      return changed;
+    };
     for (let changed = true; changed; ) {
-      changed = false;
-      for (let j = 0; j < nM; j++) {
-        if (!activeM[j]) continue;
-        const { n, s } = rowStats(bm, j, activeI);
-        if (n === 0 || s === 0 || s === n) {
-          activeM[j] = 0;
-          changed = true;
-        }
-      }
-      for (let i = 0; i < nI; i++) {
-        if (!activeI[i]) continue;
-        const { n, s } = rowStats(bi, i, activeM);
-        if (n === 0 || s === 0 || s === n) {
-          activeI[i] = 0;
-          changed = true;
-        }
-      }
+      const models = sitOut(bm, activeM, activeI);
+      const items = sitOut(bi, activeI, activeM);
+      changed = models || items;
     }
   }
   for (let j = 0; j < nM; j++) {
