@@ -24,5 +24,5 @@ export { fitFiles } from './cli/commands/fit.js';
 export { scoreMatrix, scoreFiles } from './cli/commands/score.js';
 export { simulateToFiles } from './cli/commands/simulate.js';
 export { inspectResponses } from './cli/commands/inspect.js';
-export { binsFromFit } from './cli/commands/bins.js';
+export { binsFromFit, type BinsFileOptions } from './difficulty/binsFromFit.js';
 export { agreeFromFiles } from './cli/commands/agree.js';

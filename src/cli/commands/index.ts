@@ -7,5 +7,6 @@ import { register as bins } from './bins.js';
 import { register as split } from './split.js';
 import { register as agree } from './agree.js';
 import { register as stability } from './stability.js';
+import { register as study } from './study.js';
 
-export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability];
+export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study];

@@ -1,0 +1,73 @@
+/**
+ * The user's own evaluation command (lm-evaluation-harness, a script): gradus writes the items to score, runs the
+ * command, and reads per-item correctness back with the response readers (long tables or harness folders).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fill, fillArgv } from '../util/template.js';
+import { describeOutcome, runLogged } from '../util/runCommand.js';
+import { readResponses } from '../responses/read.js';
+import { GradusError } from '../errors.js';
+import { CellFailure, type CellContext, type Evaluator, type ItemResult } from '../study/cell.js';
+import type { StudyConfig } from '../study/config.js';
+import type { StudyItem } from '../study/items.js';
+import { writeEvalItems } from '../study/trainFile.js';
+
+type CommandEvaluatorConfig = Extract<StudyConfig['evaluator'], { kind: 'command' }>;
+
+export function commandEvaluator(cfg: CommandEvaluatorConfig): Evaluator {
+  return {
+    concurrent: true,
+    async evaluate(ctx: CellContext, items: StudyItem[]): Promise<ItemResult[]> {
+      const itemsFile = path.join(ctx.dir, 'eval-items.jsonl');
+      const outDir = path.join(ctx.dir, 'eval-out');
+      writeEvalItems(itemsFile, items);
+      fs.rmSync(outDir, { recursive: true, force: true });
+      fs.mkdirSync(outDir, { recursive: true });
+      const vars = { ...ctx.vars, items_file: itemsFile, output_dir: outDir };
+      const argv = fillArgv(cfg.command, vars, 'evaluator.command');
+      const log = path.join(ctx.dir, 'eval.log');
+      const timeoutMs = cfg.timeout_s * 1000;
+      let last = '';
+      let ok = false;
+      for (let attempt = 0; attempt <= cfg.retries && !ok; attempt++) {
+        const r = await runLogged(argv, { log, cwd: cfg.cwd ? path.resolve(ctx.configDir, cfg.cwd) : ctx.configDir, env: cfg.env, timeoutMs, signal: ctx.signal });
+        if (r.aborted) throw new CellFailure('interrupted', log);
+        ok = r.code === 0;
+        last = describeOutcome(r, timeoutMs);
+      }
+      if (!ok) throw new CellFailure(`the evaluation command ${last}`, log);
+      const results = path.resolve(ctx.configDir, fill(cfg.results, vars, 'evaluator.results'));
+      let matrix;
+      try {
+        ({ matrix } = await readResponses(results, { metric: cfg.metric }));
+      } catch (e) {
+        if (e instanceof GradusError) throw new CellFailure(`reading the evaluation's results: ${e.message}`, log);
+        throw e;
+      }
+      const wanted = cfg.model !== undefined ? fill(cfg.model, vars, 'evaluator.model') : undefined;
+      const m = wanted !== undefined ? matrix.models.indexOf(wanted) : matrix.models.length === 1 ? 0 : -1;
+      if (m < 0) {
+        throw new CellFailure(wanted !== undefined ? `the results in ${results} have no model "${wanted}" (they have ${matrix.models.slice(0, 5).join(', ')})` : `the results in ${results} hold ${matrix.models.length} models; name the one to read with evaluator.model`, log);
+      }
+      // ids as written, else the part after the last "/" (lm-eval names items task/doc_id)
+      const index = new Map<string, number>();
+      matrix.items.forEach((id, j) => index.set(id, j));
+      matrix.items.forEach((id, j) => {
+        const short = id.slice(id.lastIndexOf('/') + 1);
+        if (!index.has(short)) index.set(short, j);
+      });
+      const nItems = matrix.items.length;
+      const out: ItemResult[] = [];
+      const lacking: string[] = [];
+      for (const item of items) {
+        const j = index.get(item.id);
+        const v = j === undefined ? 255 : matrix.data[m * nItems + j];
+        if (v === 255) lacking.push(item.id);
+        else out.push({ id: item.id, bin: item.bin, correct: v === 1, output: null, extracted: null });
+      }
+      if (lacking.length) throw new CellFailure(`the results in ${results} lack ${lacking.length} of the ${items.length} items scored (e.g. ${lacking.slice(0, 3).join(', ')})`, log);
+      return out;
+    },
+  };
+}
