@@ -59,8 +59,7 @@ const commandLearner = z
 const builtinLearner = z
   .object({
     kind: z.literal('builtin'),
-    seconds: z.number().positive().optional(),
-    steps: int(1).optional(),
+    steps: int(1).default(200),
     lr: z.number().positive().default(3e-4),
     batch: int(1).default(64),
   })

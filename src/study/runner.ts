@@ -149,7 +149,8 @@ interface RunCtx {
 }
 
 async function runCell(cell: Cell, r: RunCtx): Promise<void> {
-  const dir = path.join(r.outDir, 'cells', cell.id);
+  // absolute: learners and evaluators run in the config's folder
+  const dir = path.resolve(r.outDir, 'cells', cell.id);
   fs.mkdirSync(dir, { recursive: true });
   fs.rmSync(path.join(dir, 'failed.json'), { force: true });
   const trains = cell.set !== undefined && r.learner !== null;

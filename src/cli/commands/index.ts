@@ -8,5 +8,11 @@ import { register as split } from './split.js';
 import { register as agree } from './agree.js';
 import { register as stability } from './stability.js';
 import { register as study } from './study.js';
+import { register as tasks } from './tasks.js';
+import { register as train } from './train.js';
+import { register as answer } from './answer.js';
+import { register as serve } from './serve.js';
+import { register as zoo } from './zoo.js';
+import { register as demo } from './demo.js';
 
-export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study];
+export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo];

@@ -1,0 +1,107 @@
+/**
+ * The whole study in miniature, on CPU: items from a task family → a zoo of small models answers them → IRT
+ * difficulty → bins with held-out test items → the each-bin grid (plus `all` and the untrained baseline) with the
+ * built-in learner → analysis (and the report, where the report module is present). Every stage leaves its files
+ * in the demo folder and is skipped when they are already there, so a killed demo resumes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../util/atomic.js';
+import { writeTaskItems } from '../tasks/write.js';
+import { buildZoo } from '../learners/builtin/zoo.js';
+import { fitFiles } from '../cli/commands/fit.js';
+import { binsFromFit } from '../difficulty/binsFromFit.js';
+import { runStudy, type StudyRunResult } from '../study/runner.js';
+import type { Progress } from '../study/progress.js';
+import { stringify } from 'yaml';
+
+export interface DemoOptions {
+  out: string;
+  quick?: boolean;
+  family?: string;
+  signal?: AbortSignal;
+  /** one line per stage event */
+  say?: (s: string) => void;
+  progress?: Progress;
+}
+
+export interface DemoSettings {
+  family: string;
+  items: number;
+  k: number;
+  testFraction: number;
+  seeds: number[];
+  steps: number;
+  lr: number;
+}
+
+export function demoSettings(quick: boolean, family = 'sort'): DemoSettings {
+  return quick
+    ? { family, items: 500, k: 5, testFraction: 0.3, seeds: [1], steps: 100, lr: 3e-4 }
+    : { family, items: 1000, k: 10, testFraction: 0.25, seeds: [1, 2, 3], steps: 120, lr: 3e-4 };
+}
+
+export interface DemoResult {
+  study: StudyRunResult;
+  files: Record<string, string>;
+  seconds: Record<string, number>;
+}
+
+export async function runDemo(o: DemoOptions): Promise<DemoResult> {
+  const s = demoSettings(o.quick ?? false, o.family);
+  const say = o.say ?? (() => undefined);
+  const out = o.out;
+  fs.mkdirSync(out, { recursive: true });
+  const f = {
+    items: path.join(out, 'items.jsonl'),
+    zoo: path.join(out, 'zoo'),
+    responses: path.join(out, 'zoo', 'responses.csv'),
+    fit: path.join(out, 'fit'),
+    bins: path.join(out, 'bins.csv'),
+    config: path.join(out, 'study.yaml'),
+    grid: path.join(out, 'grid.csv'),
+    analysis: path.join(out, 'analysis.json'),
+  };
+  const seconds: Record<string, number> = {};
+  const stage = async <T>(n: number, name: string, done: boolean, work: () => Promise<T> | T): Promise<T | undefined> => {
+    if (o.signal?.aborted) throw o.signal.reason;
+    if (done) {
+      say(`[${n}/5] ${name}: already done, kept`);
+      return undefined;
+    }
+    say(`[${n}/5] ${name} ...`);
+    const t0 = Date.now();
+    const r = await work();
+    seconds[name] = (Date.now() - t0) / 1000;
+    say(`[${n}/5] ${name}: done in ${seconds[name].toFixed(1)} s`);
+    return r;
+  };
+  await stage(1, `items (${s.items} ${s.family})`, fs.existsSync(f.items), () => writeTaskItems(f.items, [s.family], s.items, 1));
+  await stage(2, 'zoo: train small models and collect their answers', fs.existsSync(path.join(f.zoo, 'zoo.json')), () =>
+    buildZoo({ items: f.items, out: f.zoo, quick: o.quick, signal: o.signal, onLine: (l) => say(`      ${l}`) }),
+  );
+  await stage(3, 'IRT fit (Rasch, MML) and bins', fs.existsSync(f.bins), async () => {
+    await fitFiles([f.responses], {}, { model: 'rasch', method: 'mml' }, f.fit);
+    binsFromFit(f.fit, f.bins, { k: s.k, testFraction: s.testFraction, seed: 1 });
+  });
+  // the base model: the zoo checkpoint of the main run closest to half right, so training has room either way
+  const zoo = JSON.parse(fs.readFileSync(path.join(f.zoo, 'zoo.json'), 'utf8')) as { models: Array<{ run: string; checkpoint: string; accuracy: number }> };
+  const main = zoo.models.filter((m) => m.run === zoo.models[0].run);
+  const base = main.reduce((a, b) => (Math.abs(b.accuracy - 0.5) < Math.abs(a.accuracy - 0.5) ? b : a));
+  const config = {
+    data: { items: 'items.jsonl', bins: 'bins.csv' },
+    strategies: ['each-bin', 'all'],
+    seeds: s.seeds,
+    base_model: path.relative(out, base.checkpoint),
+    learner: { kind: 'builtin', steps: s.steps, lr: s.lr, batch: 64 },
+    evaluator: { kind: 'builtin' },
+    parallel: 2,
+    bootstrap: 1000,
+  };
+  writeFileAtomic(f.config, `# written by gradus demo; run it again with: gradus study ${f.config} --out ${out}\n${stringify(config)}`);
+  let study: StudyRunResult | undefined;
+  await stage(4, `grid: fine-tune the base (${path.basename(base.checkpoint)}, ${(100 * base.accuracy).toFixed(0)}% right) on each bin`, false, async () => {
+    study = await runStudy(f.config, out, { signal: o.signal, progress: o.progress });
+  });
+  return { study: study!, files: f, seconds };
+}
