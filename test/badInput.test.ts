@@ -1,6 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, sha, tmpDir, write } from './support/fixtures.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, cli, sha, tmpDir, write } from './support/fixtures.js';
 
 /** Every bad input ends in one paragraph naming the place, exit code 2, and no stack trace. */
 function expectBad(args: string[], ...patterns: RegExp[]) {
@@ -90,6 +92,7 @@ describe('bad input', () => {
 describe('help', () => {
   test('gradus --help lists the commands and each command has an example', () => {
     const r = cli(['--help']);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
     assert.equal(r.code, 0);
     assert.match(r.stdout, /inspect/);
     const commands = [...r.stdout.matchAll(/^  (\w+)\b/gm)].map((m) => m[1]).filter((c) => c !== 'help');
@@ -98,6 +101,7 @@ describe('help', () => {
       const h = cli([c, '--help']);
       assert.equal(h.code, 0, c);
       assert.match(h.stdout, /Example:\n  gradus /, `${c} --help has an example`);
+      assert.match(readme, new RegExp(`### \`gradus ${c}( \\w+)?\``), `README documents gradus ${c}`);
     }
   });
 });

@@ -5,6 +5,7 @@ import { score, extractChoice, extractNumber } from '../src/evaluators/extract.j
 import { analyze } from '../src/study/analysis.js';
 import { renderPrompt } from '../src/evaluators/openai.js';
 import { fill, fillArgv } from '../src/util/template.js';
+import { progressFor } from '../src/study/progress.js';
 import type { BinItems, StudyItem } from '../src/study/items.js';
 
 function bins(k: number, nTrain: number): BinItems[] {
@@ -114,4 +115,32 @@ test('analysis: gains, the distance curve and asymmetry match hand computation; 
   assert.equal(analysis.headline.farthest_distance, 1);
   // deterministic
   assert.deepEqual(analyze({ testItems, baseline, cells, reps: 500 }), analyze({ testItems, baseline, cells, reps: 500 }));
+});
+
+test('progress: a redrawn bar on a terminal, plain lines otherwise, only failures when quiet', () => {
+  const sink = (isTTY: boolean) => {
+    const s = { isTTY, text: '', write(x: string) { s.text += x; return true; } };
+    return s;
+  };
+  const run = (p: ReturnType<typeof progressFor>) => {
+    p.start(4, 1);
+    p.cellStarted('a');
+    p.cellStarted('b');
+    p.cellDone('a', 1.5);
+    p.cellFailed('b', 'exited with code 3', '/x/train.log');
+    p.end();
+  };
+  const tty = sink(true);
+  run(progressFor(tty));
+  assert.match(tty.text, /\r\x1b\[2K\[#+-+\] 2\/4 done · 1 running · 0 failed/);
+  assert.match(tty.text, /resuming: 1 of 4 cells already done, 3 to run/);
+  assert.match(tty.text, /FAILED b: exited with code 3 \(log: \/x\/train\.log\)\n/);
+  assert.match(tty.text, /\] 2\/4 done · 0 running · 1 failed · ETA \d+ s/);
+  const log = sink(false);
+  run(progressFor(log));
+  assert.ok(!log.text.includes('\r') && !log.text.includes('\x1b'));
+  assert.match(log.text, /start  a\nstart  b\ndone   a \(1\.5 s\) \[2\/4\]\nFAILED b/);
+  const quiet = sink(true);
+  run(progressFor(quiet, true));
+  assert.equal(quiet.text, 'FAILED b: exited with code 3 (log: /x/train.log)\n');
 });

@@ -1,7 +1,7 @@
 /**
  * The whole study in miniature, on CPU: items from a task family → a zoo of small models answers them → IRT
  * difficulty → bins with held-out test items → the each-bin grid (plus `all` and the untrained baseline) with the
- * built-in learner → analysis (and the report, where the report module is present). Every stage leaves its files
+ * built-in learner → analysis and report.html (with PNG figures). Every stage leaves its files
  * in the demo folder and is skipped when they are already there, so a killed demo resumes.
  */
 import fs from 'node:fs';
@@ -14,6 +14,7 @@ import { binsFromFit } from '../difficulty/binsFromFit.js';
 import { runStudy, type StudyRunResult } from '../study/runner.js';
 import type { Progress } from '../study/progress.js';
 import { stringify } from 'yaml';
+import { writeReport } from '../report/report.js';
 
 export interface DemoOptions {
   out: string;
@@ -88,11 +89,18 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const zoo = JSON.parse(fs.readFileSync(path.join(f.zoo, 'zoo.json'), 'utf8')) as { models: Array<{ run: string; checkpoint: string; accuracy: number }> };
   const main = zoo.models.filter((m) => m.run === zoo.models[0].run);
   const base = main.reduce((a, b) => (Math.abs(b.accuracy - 0.5) < Math.abs(a.accuracy - 0.5) ? b : a));
+  // a copy under a fixed name, so other configs (examples/study-builtin*.yaml) can name the demo's base model
+  const baseDir = path.join(out, 'base');
+  if (!fs.existsSync(path.join(baseDir, 'model.json'))) {
+    fs.mkdirSync(baseDir, { recursive: true });
+    fs.copyFileSync(path.join(base.checkpoint, 'weights.bin'), path.join(baseDir, 'weights.bin'));
+    fs.copyFileSync(path.join(base.checkpoint, 'model.json'), path.join(baseDir, 'model.json'));
+  }
   const config = {
     data: { items: 'items.jsonl', bins: 'bins.csv' },
     strategies: ['each-bin', 'all'],
     seeds: s.seeds,
-    base_model: path.relative(out, base.checkpoint),
+    base_model: 'base',
     learner: { kind: 'builtin', steps: s.steps, lr: s.lr, batch: 64 },
     evaluator: { kind: 'builtin' },
     parallel: 2,
@@ -103,5 +111,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await stage(4, `grid: fine-tune the base (${path.basename(base.checkpoint)}, ${(100 * base.accuracy).toFixed(0)}% right) on each bin`, false, async () => {
     study = await runStudy(f.config, out, { signal: o.signal, progress: o.progress });
   });
-  return { study: study!, files: f, seconds };
+  const report = path.join(out, 'report.html');
+  await stage(5, 'report', false, () => writeReport(out, { out: report, png: path.join(out, 'figures') }));
+  return { study: study!, files: { ...f, report }, seconds };
 }

@@ -110,6 +110,27 @@ const commandEvaluator = z
   .strict();
 const builtinEvaluator = z.object({ kind: z.literal('builtin'), batch: int(1).default(256) }).strict();
 
+// one line of a batch script: a newline would let a config value add commands
+const line = z.string().regex(/^[^\n\r]*$/, 'must be one line');
+const slurmExecutor = z
+  .object({
+    kind: z.literal('slurm'),
+    partition: line.optional(),
+    account: line.optional(),
+    qos: line.optional(),
+    gpus: z.union([int(0), line]).optional(),
+    cpus_per_task: int(1).optional(),
+    mem: line.optional(),
+    time: line.optional(),
+    extra: z.array(line).default([]),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), line).default({}),
+    setup: z.array(line).default([]),
+    max_queued: int(1).default(20),
+    poll_s: z.number().positive().default(1),
+    retries: int(0).default(0),
+  })
+  .strict();
+
 export const studySchema = z
   .object({
     data,
@@ -123,7 +144,7 @@ export const studySchema = z
     evaluator: z.discriminatedUnion('kind', [openaiEvaluator, commandEvaluator, builtinEvaluator]),
     parallel: int(1).default(1),
     bootstrap: int(0).default(1000),
-    executor: z.object({ kind: z.literal('local') }).strict().default({ kind: 'local' }),
+    executor: z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }).strict(), slurmExecutor]).default({ kind: 'local' }),
   })
   .strict();
 
@@ -132,6 +153,7 @@ export type StrategySpec = z.infer<typeof strategy>;
 export type LearnerConfig = StudyConfig['learner'];
 export type EvaluatorConfig = StudyConfig['evaluator'];
 export type AnswerConfig = z.infer<typeof answer>;
+export type SlurmConfig = z.infer<typeof slurmExecutor>;
 
 export interface LoadedConfig {
   config: StudyConfig;
@@ -204,7 +226,8 @@ function checkData(c: StudyConfig, file: string): void {
 }
 
 export function configHash(c: StudyConfig): string {
-  const { parallel: _p, ...rest } = c;
+  // where and how many at once do not change results
+  const { parallel: _p, executor: _e, ...rest } = c;
   return createHash('sha256').update(stableJson(rest)).digest('hex').slice(0, 16);
 }
 

@@ -8,11 +8,14 @@ export interface Progress {
   cellDone(id: string, seconds: number): void;
   cellFailed(id: string, message: string, log?: string): void;
   say(line: string): void;
+  /** scheduler counts: jobs waiting in the queue and running */
+  jobs?(queued: number, running: number): void;
   end(): void;
 }
 
 export function progressFor(stream: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean }, quiet = false): Progress {
   let total = 0, done = 0, failed = 0;
+  let queue: { queued: number; running: number } | null = null;
   const running = new Set<string>();
   const t0 = Date.now();
   let doneHere = 0;
@@ -27,7 +30,8 @@ export function progressFor(stream: NodeJS.WriteStream | { write(s: string): unk
     if (!tty) return;
     const w = 24;
     const fill = total ? Math.round(((done + failed) / total) * w) : w;
-    stream.write(`\r\x1b[2K[${'#'.repeat(fill)}${'-'.repeat(w - fill)}] ${done}/${total} done · ${running.size} running · ${failed} failed${eta()}`);
+    const active = queue ? `${queue.queued} queued · ${queue.running} running` : `${running.size} running`;
+    stream.write(`\r\x1b[2K[${'#'.repeat(fill)}${'-'.repeat(w - fill)}] ${done}/${total} done · ${active} · ${failed} failed${eta()}`);
   };
   const line = (s: string) => {
     if (tty) stream.write('\r\x1b[2K');
@@ -59,6 +63,12 @@ export function progressFor(stream: NodeJS.WriteStream | { write(s: string): unk
     },
     say(s) {
       if (!quiet) line(s);
+    },
+    jobs(queued, run) {
+      const changed = !queue || queue.queued !== queued || queue.running !== run;
+      queue = { queued, running: run };
+      if (tty) bar();
+      else if (!quiet && changed) line(`jobs: ${queued} queued, ${run} running, ${done} done, ${failed} failed`);
     },
     end() {
       if (tty) stream.write('\n');

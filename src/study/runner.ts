@@ -19,6 +19,7 @@ import { planCells } from './plan.js';
 import { isCurriculum, trainBinsLabel } from './strategies.js';
 import { analyze, GRID_COLUMNS, type Analysis, type CellOutcome } from './analysis.js';
 import { progressFor, type Progress } from './progress.js';
+import { slurmExecutor } from './slurm.js';
 
 export interface StudyRunOptions {
   force?: boolean;
@@ -63,7 +64,7 @@ function checkStudyFile(outDir: string, hash: string, config: StudyConfig, finge
   const old = readJson<{ config_hash: string; data_fingerprint: string; config: Record<string, unknown> }>(file);
   if (old && (old.config_hash !== hash || old.data_fingerprint !== fingerprint) && !force) {
     const now = config as unknown as Record<string, unknown>;
-    const fields = [...new Set([...Object.keys(old.config ?? {}), ...Object.keys(now)])].filter((k) => k !== 'parallel' && JSON.stringify(old.config?.[k]) !== JSON.stringify(now[k]));
+    const fields = [...new Set([...Object.keys(old.config ?? {}), ...Object.keys(now)])].filter((k) => k !== 'parallel' && k !== 'executor' && JSON.stringify(old.config?.[k]) !== JSON.stringify(now[k]));
     if (old.data_fingerprint !== fingerprint) fields.push('(the items in the bins)');
     throw new GradusError(
       `${outDir} holds a study made with a different config (changed: ${fields.join(', ') || 'defaults'})`,
@@ -89,7 +90,15 @@ function lock(): <T>(f: () => Promise<T>) => Promise<T> {
   };
 }
 
-export async function runStudy(configFile: string, outDir: string, o: StudyRunOptions = {}): Promise<StudyRunResult> {
+interface Prepared {
+  loaded: ReturnType<typeof loadStudyConfig>;
+  data: StudyData;
+  learner: Learner | null;
+  evaluator: Evaluator;
+  cells: Cell[];
+}
+
+async function prepare(configFile: string, outDir: string): Promise<Prepared> {
   const loaded = loadStudyConfig(configFile);
   const { config } = loaded;
   fs.mkdirSync(outDir, { recursive: true });
@@ -99,45 +108,92 @@ export async function runStudy(configFile: string, outDir: string, o: StudyRunOp
   if (learner && !learner.keepsOrder && config.strategies.some(isCurriculum)) {
     throw new GradusError('curricula (easy-to-hard, hard-to-easy, spiral) need a learner that keeps the order of its data, and this one shuffles', 'Drop the curricula from strategies, or set learner.keeps_order: true if your trainer reads the file in order.', { file: configFile });
   }
+  return { loaded, data, learner, evaluator, cells: planCells(config, data) };
+}
+
+function recordFailure(outDir: string, cell: Cell, error: string, log?: string): void {
+  writeFileAtomic(path.join(outDir, 'cells', cell.id, 'failed.json'), safeJson({ cell: cell.id, key: cell.key, error, log: log ?? null, at: new Date().toISOString() }));
+}
+
+/** What runs the cells that are not done yet: here, in a pool of `parallel`, or as scheduler jobs. */
+export interface CellExecutor {
+  (todo: Cell[], ctx: RunCtx, report: { done(cell: Cell, seconds: number): void; failed(cell: Cell, error: string, log?: string): void }): Promise<void>;
+}
+
+const localExecutor: CellExecutor = async (todo, ctx, report) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length && !ctx.signal.aborted) {
+      const cell = todo[next++];
+      ctx.progress.cellStarted(cell.id);
+      const t0 = Date.now();
+      try {
+        await runCell(cell, ctx);
+        report.done(cell, (Date.now() - t0) / 1000);
+      } catch (e) {
+        if (ctx.signal.aborted) break;
+        if (!(e instanceof CellFailure) && !(e instanceof GradusError)) throw e;
+        report.failed(cell, e.message, e instanceof CellFailure ? e.log : undefined);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(ctx.config.parallel, todo.length)) }, worker));
+};
+
+export async function runStudy(configFile: string, outDir: string, o: StudyRunOptions = {}): Promise<StudyRunResult> {
+  const { loaded, data, learner, evaluator, cells } = await prepare(configFile, outDir);
+  const { config } = loaded;
   checkStudyFile(outDir, loaded.hash, config, data.fingerprint, o.force ?? false);
-  const cells = planCells(config, data);
   const progress = o.progress ?? progressFor(process.stderr);
   const signal = o.signal ?? new AbortController().signal;
-  const cellsDir = path.join(outDir, 'cells');
-  const todo = cells.filter((c) => !cellDone(path.join(cellsDir, c.id), c.key));
+  const todo = cells.filter((c) => !cellDone(path.join(outDir, 'cells', c.id), c.key));
   const resumed = cells.length - todo.length;
   progress.start(cells.length, resumed);
   const failed: StudyRunResult['failed'] = [];
   const evalTurn = evaluator.concurrent ? <T>(f: () => Promise<T>) => f() : lock();
-  let next = 0;
   let ran = 0;
-  const worker = async () => {
-    while (next < todo.length && !signal.aborted) {
-      const cell = todo[next++];
-      progress.cellStarted(cell.id);
-      const t0 = Date.now();
-      try {
-        await runCell(cell, { config, data, learner, evaluator, evalTurn, outDir, configDir: loaded.dir, signal, progress });
-        ran++;
-        progress.cellDone(cell.id, (Date.now() - t0) / 1000);
-      } catch (e) {
-        if (signal.aborted) break;
-        if (!(e instanceof CellFailure) && !(e instanceof GradusError)) throw e;
-        const log = e instanceof CellFailure ? e.log : undefined;
-        failed.push({ cell: cell.id, error: e.message, log });
-        writeFileAtomic(path.join(cellsDir, cell.id, 'failed.json'), safeJson({ cell: cell.id, key: cell.key, error: e.message, log: log ?? null, at: new Date().toISOString() }));
-        progress.cellFailed(cell.id, e.message, log);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(config.parallel, todo.length)) }, worker));
+  const ctx: RunCtx = { config, data, learner, evaluator, evalTurn, outDir, configDir: loaded.dir, configFile: path.resolve(configFile), signal, progress };
+  const execute = config.executor.kind === 'slurm' ? slurmExecutor(config.executor) : localExecutor;
+  await execute(todo, ctx, {
+    done(cell, seconds) {
+      ran++;
+      progress.cellDone(cell.id, seconds);
+    },
+    failed(cell, error, log) {
+      failed.push({ cell: cell.id, error, log });
+      recordFailure(outDir, cell, error, log);
+      progress.cellFailed(cell.id, error, log);
+    },
+  });
   progress.end();
   const written = writeResults(cells, data, config, outDir);
   return { cells: cells.length, resumed, ran, failed, interrupted: signal.aborted, ...written };
 }
 
-interface RunCtx {
+/** One cell, here and now: what a scheduler job runs (`gradus study CONFIG --out DIR --cell ID`). */
+export async function runOneCell(configFile: string, outDir: string, cellId: string): Promise<void> {
+  const { loaded, data, learner, evaluator, cells } = await prepare(configFile, outDir);
+  const cell = cells.find((c) => c.id === cellId);
+  if (!cell) throw new GradusError(`the study has no cell "${cellId}"`, `Its cells: ${cells.map((c) => c.id).join(', ')}.`, { file: configFile });
+  const ctx: RunCtx = {
+    config: { ...loaded.config, executor: { kind: 'local' } }, data, learner, evaluator, evalTurn: (f) => f(), outDir, configDir: loaded.dir, configFile: path.resolve(configFile),
+    signal: new AbortController().signal, progress: progressFor(process.stderr),
+  };
+  try {
+    await runCell(cell, ctx);
+  } catch (e) {
+    if (e instanceof CellFailure || e instanceof GradusError) recordFailure(outDir, cell, e.message, e instanceof CellFailure ? e.log : undefined);
+    throw e;
+  }
+}
+
+export function cellIsDone(outDir: string, cell: Cell): boolean {
+  return cellDone(path.join(outDir, 'cells', cell.id), cell.key) !== null;
+}
+
+export interface RunCtx {
   config: StudyConfig;
+  configFile: string;
   data: StudyData;
   learner: Learner | null;
   evaluator: Evaluator;
@@ -164,6 +220,7 @@ async function runCell(cell: Cell, r: RunCtx): Promise<void> {
   };
   const trainedFile = path.join(dir, 'trained.json');
   const t0 = Date.now();
+  if (trains && cell.set!.items.length === 0) throw new CellFailure(`the training set is empty: bin(s) ${label} have no training items`);
   if (trains && readJson<{ key: string }>(trainedFile)?.key !== cell.key) {
     await r.learner!.train(ctx, cell.set!);
     writeFileAtomic(trainedFile, safeJson({ key: cell.key, n_train: cell.set!.items.length, seconds: (Date.now() - t0) / 1000 }));

@@ -1,24 +1,65 @@
+import readline from 'node:readline/promises';
 import type { Command } from 'commander';
-import { runStudy } from '../../study/runner.js';
+import { runOneCell, runStudy } from '../../study/runner.js';
 import { progressFor } from '../../study/progress.js';
+import { cancelStudyJobs, studyJobs } from '../../study/slurm.js';
+import { GradusError } from '../../errors.js';
+import { CellFailure } from '../../study/cell.js';
 import { example } from '../options.js';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} points`);
 
+/** On Ctrl-C with cells on a cluster: cancel them, or leave them running for a later resume. */
+async function askCancel(out: string): Promise<void> {
+  const jobs = studyJobs(out);
+  if (!jobs.length) return;
+  if (!process.stdin.isTTY) {
+    process.stderr.write(`leaving the study's Slurm jobs running; \`gradus study CONFIG --out ${out}\` re-attaches, \`gradus study --cancel ${out}\` cancels them.\n`);
+    return;
+  }
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  const a = await rl.question('Cancel this study\'s queued and running Slurm jobs? [y/N] ');
+  rl.close();
+  if (/^y/i.test(a.trim())) {
+    const gone = await cancelStudyJobs(out);
+    process.stderr.write(`cancelled ${gone.length} job(s).\n`);
+  } else process.stderr.write(`left them running; run the same command again to re-attach.\n`);
+}
+
 export function register(program: Command): void {
   const cmd = program
     .command('study')
-    .description('run the train-bin × test-bin grid of a study config (resumable: run it again to go on)')
-    .argument('<config>', 'study config, YAML or JSON (see README: study config)')
-    .requiredOption('--out <dir>', 'study folder: cells/, grid.csv, analysis.json, study.json')
+    .description('run the train-bin × test-bin grid of a study config, here or on Slurm (resumable: run it again to go on)')
+    .argument('[config]', 'study config, YAML or JSON (see README: study config)')
+    .option('--out <dir>', 'study folder: cells/, grid.csv, analysis.json, study.json')
     .option('--force', 'go on in a folder made with a different config (cells whose inputs changed rerun)')
-    .option('--quiet', 'print only failures and the summary');
+    .option('--quiet', 'print only failures and the summary')
+    .option('--cancel <dir>', 'cancel the Slurm jobs of the study in DIR (only those) and exit')
+    .option('--cell <id>', '(internal: what a Slurm job runs) run this one cell here and exit');
   example(cmd, 'gradus study examples/study-command-openai.yaml --out runs/arc-study');
-  cmd.action(async (config: string, o: { out: string; force?: boolean; quiet?: boolean }) => {
+  cmd.action(async (config: string | undefined, o: { out?: string; force?: boolean; quiet?: boolean; cancel?: string; cell?: string }) => {
+    if (o.cancel) {
+      const gone = await cancelStudyJobs(o.cancel);
+      process.stdout.write(gone.length ? `cancelled ${gone.length} job(s): ${gone.join(', ')}\n` : 'no queued or running jobs of this study\n');
+      return;
+    }
+    if (!config || !o.out) throw new GradusError('gradus study needs a config and --out', 'For example: gradus study study.yaml --out runs/study (or --cancel DIR).');
+    if (o.cell) {
+      try {
+        await runOneCell(config, o.out, o.cell);
+      } catch (e) {
+        if (!(e instanceof CellFailure)) throw e;
+        // recorded in the cell's failed.json; the job's exit code tells the scheduler
+        process.stderr.write(`gradus: cell ${o.cell} failed: ${e.message}${e.log ? ` (log: ${e.log})` : ''}\n`);
+        process.exitCode = 1;
+      }
+      return;
+    }
     const ac = new AbortController();
+    let slurm = false;
     const stop = (sig: string) => {
       if (ac.signal.aborted) return;
-      process.stderr.write(`\n${sig}: stopping the running cells; finished cells are kept. Run the same command again to resume.\n`);
+      process.stderr.write(`\n${sig}: stopping; finished cells are kept. Run the same command again to resume.\n`);
       ac.abort(new Error(sig));
     };
     const onInt = () => stop('SIGINT');
@@ -27,8 +68,10 @@ export function register(program: Command): void {
     process.on('SIGTERM', onTerm);
     try {
       const r = await runStudy(config, o.out, { force: o.force, signal: ac.signal, progress: progressFor(process.stderr, o.quiet) });
+      slurm = studyJobs(o.out).length > 0;
       if (r.interrupted) {
         process.stderr.write(`interrupted: ${r.resumed + r.ran} of ${r.cells} cells finished and kept.\n`);
+        if (slurm) await askCancel(o.out);
         process.exitCode = 130;
         return;
       }

@@ -5,6 +5,7 @@ import { example, int } from '../options.js';
 
 export function register(program: Command): void {
   const tasks = program.command('tasks').description('built-in procedural tasks with difficulty knobs');
+  example(tasks, 'gradus tasks generate --family sort --n 1000 --out items.jsonl');
   const cmd = tasks
     .command('generate')
     .description('write N items of a task family (id, family, prompt, answer, level and its difficulty features) as JSONL')

@@ -16,7 +16,7 @@ export interface LiveModel {
   dispose(): void;
 }
 
-export async function liveModel(ck: Checkpoint): Promise<LiveModel> {
+export async function liveModel(ck: Checkpoint, o: { stockMatmul?: boolean } = {}): Promise<LiveModel> {
   const tf = await loadTf();
   const params = makeParams(tf, ck.config, ck.values);
   return {
@@ -24,7 +24,7 @@ export async function liveModel(ck: Checkpoint): Promise<LiveModel> {
     config: ck.config,
     tok: makeTokenizer(ck.chars),
     params,
-    run: forward(tf, ck.config, params),
+    run: forward(tf, ck.config, params, o),
     values: () => new Map([...params].map(([k, v]) => [k, (v as tfType.Tensor).dataSync() as Float32Array])),
     dispose: () => {
       for (const v of params.values()) v.dispose();

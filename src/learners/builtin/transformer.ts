@@ -55,7 +55,7 @@ export function initValues(c: ModelConfig, seed: number): Map<string, Float32Arr
 
 export function makeParams(tf: Tf, c: ModelConfig, values: Map<string, Float32Array>): Params {
   const p: Params = new Map();
-  for (const [name, shape] of paramShapes(c)) p.set(name, tf.variable(tf.tensor(values.get(name)!, shape, 'float32'), true, name));
+  for (const [name, shape] of paramShapes(c)) p.set(name, tf.variable(tf.tensor(values.get(name)!, shape, 'float32'), true));
   return p;
 }
 
@@ -84,8 +84,9 @@ export function matmulFast(tf: Tf): (a: Tensor, b: Tensor) => Tensor {
 /** logits [B, T, vocab] for token ids [B, T] (int32); with lastOnly, [B, vocab] at the last position (decoding) */
 export type Forward = (ids: Tensor, lastOnly?: boolean) => Tensor;
 
-export function forward(tf: Tf, c: ModelConfig, p: Params): Forward {
-  const mm = matmulFast(tf);
+export function forward(tf: Tf, c: ModelConfig, p: Params, o: { stockMatmul?: boolean } = {}): Forward {
+  // stockMatmul: tf.matMul's own gradient, kept for bench/learner's comparison
+  const mm = o.stockMatmul ? (a: Tensor, b: Tensor) => tf.matMul(a, b) : matmulFast(tf);
   const dh = c.d / c.heads;
   const P = (n: string) => p.get(n)!;
   const ln = (x: Tensor, g: string, b: string) => {

@@ -43,10 +43,10 @@ export function defaultRuns(quick: boolean): ZooRun[] {
     ];
   }
   return [
-    { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 1200, saveEvery: 150, lr: 2e-3 },
-    { name: 'w32-all-s2', d: 32, mixture: 'all', seed: 2, steps: 1200, saveEvery: 150, lr: 2e-3 },
-    { name: 'w64-easy-s3', d: 64, mixture: 'easy', seed: 3, steps: 900, saveEvery: 150, lr: 2e-3 },
-    { name: 'w32-easy-s4', d: 32, mixture: 'easy', seed: 4, steps: 900, saveEvery: 150, lr: 2e-3 },
+    { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 1000, saveEvery: 125, lr: 2e-3 },
+    { name: 'w32-all-s2', d: 32, mixture: 'all', seed: 2, steps: 1000, saveEvery: 125, lr: 2e-3 },
+    { name: 'w64-easy-s3', d: 64, mixture: 'easy', seed: 3, steps: 750, saveEvery: 125, lr: 2e-3 },
+    { name: 'w32-easy-s4', d: 32, mixture: 'easy', seed: 4, steps: 750, saveEvery: 125, lr: 2e-3 },
   ];
 }
 
