@@ -41,6 +41,10 @@ function makeFolder(nItems: number, nModels: number): string {
   assert.equal(r.code, 0, r.stderr);
   r = cli(['bins', path.join(dir, 'fit'), '--k', '5', '--out', path.join(dir, 'bins.csv')]);
   assert.equal(r.code, 0, r.stderr);
+  if (nItems <= 1000) {
+    r = cli(['stability', path.join(dir, 'zoo/responses.csv'), '--bootstrap', '20', '--k', '5', '--out', path.join(dir, 'stability.csv')]);
+    assert.equal(r.code, 0, r.stderr);
+  }
   // a study's results, as gradus study writes them
   const bins = fs.readFileSync(path.join(dir, 'bins.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
   const testItems = Array.from({ length: 5 }, (_, b) => bins.filter((x) => Number(x[2]) === b && x[3] === 'test').map((x) => x[0]));
@@ -67,7 +71,7 @@ test('the report opens offline in Chromium: every figure draws, tables search an
   assert.equal(r.code, 0, r.stderr);
   const figs = r.stdout.match(/^(\d+) figures \(([^)]*)\)/m)!;
   const ids = figs[2].split(', ');
-  for (const id of ['difficulty-histogram', 'wright-map', 'icc', 'information', 'bins', 'agreement', 'gain-heatmap', 'accuracy-heatmap', 'gain-distance', 'strategy-lines', 'model-bins']) assert.ok(ids.includes(id), id);
+  for (const id of ['difficulty-histogram', 'wright-map', 'icc', 'information', 'bins', 'agreement', 'stability', 'gain-heatmap', 'accuracy-heatmap', 'gain-distance', 'strategy-lines', 'model-bins']) assert.ok(ids.includes(id), id);
   const text = fs.readFileSync(html, 'utf8');
   assert.ok(!text.includes(EVIL_SCRIPT) && !text.includes(EVIL_IMG), 'hostile text must not appear raw in the HTML');
 

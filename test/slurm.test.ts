@@ -86,10 +86,14 @@ bootstrap: 100
 });
 
 test('a job that exits non-zero, one past its time limit, and one cancelled from outside: each cell fails with its reason and log', async () => {
-  const dir = commandFixture({ executor: '{ kind: slurm, poll_s: 0.3 }', failBin: 1 });
+  const dir = commandFixture({ executor: '{ kind: slurm, poll_s: 0.3, retries: 1 }', failBin: 1 });
   let r = await cliAsync(['study', 'study.yaml', '--out', 'run'], { cwd: dir, env: env() });
   assert.equal(r.code, 1);
   assert.match(r.stdout, /4 cells: 0 resumed, 3 run, 1 failed/);
+  // retried once, then given up
+  assert.match(r.stderr, /each-bin_b1_s1: the job failed with exit code 1 \(log: .*\); retry 1 of 1/);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'run/cells/each-bin_b1_s1')).filter((f) => f.endsWith('.sh')).sort(), ['job-0.sh', 'job-1.sh']);
+  assert.equal(fs.readFileSync(path.join(dir, 'trainer.log'), 'utf8').split('\n').filter((l) => l === 'start each-bin_b1_s1').length, 2);
   assert.match(r.stderr, /failed: each-bin_b1_s1: the job failed with exit code 1 \(job \d+\) \(log: .*slurm-\d+\.out\)/);
   const failed = JSON.parse(fs.readFileSync(path.join(dir, 'run/cells/each-bin_b1_s1/failed.json'), 'utf8'));
   assert.match(fs.readFileSync(failed.log, 'utf8'), /training command exited with code 3/);
@@ -142,16 +146,25 @@ test('killed while its jobs run, gradus study re-attaches on restart and submits
   const other = commandFixture({ executor: '{ kind: slurm, poll_s: 0.3 }', sleep: 60_000, k: 1 });
   const mine = commandFixture({ executor: '{ kind: slurm, poll_s: 0.3 }', sleep: 60_000, k: 1 });
   const bg1 = cliAsync(['study', 'study.yaml', '--out', 'run'], { cwd: other, env: env() });
-  const bg2 = cliAsync(['study', 'study.yaml', '--out', 'run'], { cwd: mine, env: env() });
+  let mineChild: import('node:child_process').ChildProcess | undefined;
+  const bg2 = cliAsync(['study', 'study.yaml', '--out', 'run'], { cwd: mine, env: env(), onSpawn: (c) => (mineChild = c) });
   const jobOf = (d: string) => path.join(d, 'run/cells/each-bin_b0_s1/job.json');
   while (!fs.existsSync(jobOf(other)) || !fs.existsSync(jobOf(mine))) await new Promise((res) => setTimeout(res, 100));
+  // Ctrl-C without a terminal: the jobs are left running, and the user is told how to cancel them
+  mineChild!.kill('SIGINT');
+  const stopped = await bg2;
+  assert.equal(stopped.code, 130);
+  assert.match(stopped.stderr, /leaving the study's Slurm jobs running; .*gradus study --cancel/);
+  const mineId = JSON.parse(fs.readFileSync(jobOf(mine), 'utf8')).job_id;
+  assert.ok(squeue().some((l) => l.startsWith(`${mineId} `)), 'Ctrl-C left the job queued or running');
   const r = cli(['study', '--cancel', path.join(mine, 'run')], { env: env() });
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /cancelled [12] job\(s\): .*each-bin_b0_s1/);
   const otherId = JSON.parse(fs.readFileSync(jobOf(other), 'utf8')).job_id;
   assert.ok(squeue().some((l) => l.startsWith(`${otherId} `)), 'the other study\'s job is untouched');
+  assert.ok(!squeue().some((l) => l.startsWith(`${mineId} RUNNING`) || l.startsWith(`${mineId} PENDING`)), 'this study\'s job is cancelled');
   execFileSync('scancel', ['-u', 'root'], { env: env() });
-  await Promise.all([bg1, bg2]);
+  await bg1;
 });
 
 test('max_queued: never more than that many jobs in the queue at once', async () => {

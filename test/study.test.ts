@@ -348,6 +348,10 @@ bootstrap: 20
     const r = await cliAsync(['study', cfg, '--out', path.join(f.dir, 'run')], { cwd: f.dir });
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual([...server.models].sort(), ['my-base', 'my-base-ft-all-b0-3-s4', 'my-base-ft-each-bin-b1-s4', 'my-base-ft-each-bin-b2-s4']);
+    // --test-on train scores the training items of each bin instead (8 per bin, not 6)
+    const t = await cliAsync(['study', cfg, '--out', path.join(f.dir, 'run-train'), '--test-on', 'train'], { cwd: f.dir });
+    assert.equal(t.code, 0, t.stderr);
+    assert.ok(readCsv(path.join(f.dir, 'run-train/grid.csv')).every((x) => x.n_test === '8'));
   } finally {
     await server.close();
   }

@@ -210,9 +210,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return issue.message.replace(/^Invalid input: /, '');
 }
 
-export function loadStudyConfig(file: string): LoadedConfig {
+/** command-line settings that win over the config's (`gradus study --test-on`) */
+export type StudyOverrides = Partial<Pick<StudyConfig, 'test_on'>>;
+
+export function loadStudyConfig(file: string, overrides: StudyOverrides = {}): LoadedConfig {
   if (!fs.existsSync(file)) throw new GradusError('no such config file', 'Give the study config (YAML or JSON); examples/ has one for each learner and evaluator.', { file });
-  const config = parseStudyConfig(fs.readFileSync(file, 'utf8'), file);
+  const config = { ...parseStudyConfig(fs.readFileSync(file, 'utf8'), file), ...overrides };
   checkData(config, file);
   return { config, file, dir: path.dirname(path.resolve(file)), hash: configHash(config) };
 }

@@ -12,7 +12,7 @@ import { csvTable, safeJson } from '../util/csv.js';
 import { fill } from '../util/template.js';
 import { makeLearner } from '../learners/index.js';
 import { makeEvaluator } from '../evaluators/index.js';
-import { loadStudyConfig, type StudyConfig } from './config.js';
+import { loadStudyConfig, type StudyConfig, type StudyOverrides } from './config.js';
 import { CellFailure, type Cell, type CellContext, type Evaluator, type ItemResult, type Learner } from './cell.js';
 import { prepareStudyData, scoredItems, type StudyData } from './items.js';
 import { planCells } from './plan.js';
@@ -23,6 +23,7 @@ import { slurmExecutor } from './slurm.js';
 
 export interface StudyRunOptions {
   force?: boolean;
+  overrides?: StudyOverrides;
   progress?: Progress;
   signal?: AbortSignal;
 }
@@ -98,8 +99,8 @@ interface Prepared {
   cells: Cell[];
 }
 
-async function prepare(configFile: string, outDir: string): Promise<Prepared> {
-  const loaded = loadStudyConfig(configFile);
+async function prepare(configFile: string, outDir: string, overrides: StudyOverrides = {}): Promise<Prepared> {
+  const loaded = loadStudyConfig(configFile, overrides);
   const { config } = loaded;
   fs.mkdirSync(outDir, { recursive: true });
   const data = await prepareStudyData(config, loaded.dir, outDir);
@@ -141,7 +142,7 @@ const localExecutor: CellExecutor = async (todo, ctx, report) => {
 };
 
 export async function runStudy(configFile: string, outDir: string, o: StudyRunOptions = {}): Promise<StudyRunResult> {
-  const { loaded, data, learner, evaluator, cells } = await prepare(configFile, outDir);
+  const { loaded, data, learner, evaluator, cells } = await prepare(configFile, outDir, o.overrides);
   const { config } = loaded;
   checkStudyFile(outDir, loaded.hash, config, data.fingerprint, o.force ?? false);
   const progress = o.progress ?? progressFor(process.stderr);
@@ -152,7 +153,7 @@ export async function runStudy(configFile: string, outDir: string, o: StudyRunOp
   const failed: StudyRunResult['failed'] = [];
   const evalTurn = evaluator.concurrent ? <T>(f: () => Promise<T>) => f() : lock();
   let ran = 0;
-  const ctx: RunCtx = { config, data, learner, evaluator, evalTurn, outDir, configDir: loaded.dir, configFile: path.resolve(configFile), signal, progress };
+  const ctx: RunCtx = { config, data, learner, evaluator, evalTurn, outDir, configDir: loaded.dir, configFile: path.resolve(configFile), overrides: o.overrides ?? {}, signal, progress };
   const execute = config.executor.kind === 'slurm' ? slurmExecutor(config.executor) : localExecutor;
   await execute(todo, ctx, {
     done(cell, seconds) {
@@ -171,12 +172,12 @@ export async function runStudy(configFile: string, outDir: string, o: StudyRunOp
 }
 
 /** One cell, here and now: what a scheduler job runs (`gradus study CONFIG --out DIR --cell ID`). */
-export async function runOneCell(configFile: string, outDir: string, cellId: string): Promise<void> {
-  const { loaded, data, learner, evaluator, cells } = await prepare(configFile, outDir);
+export async function runOneCell(configFile: string, outDir: string, cellId: string, overrides: StudyOverrides = {}): Promise<void> {
+  const { loaded, data, learner, evaluator, cells } = await prepare(configFile, outDir, overrides);
   const cell = cells.find((c) => c.id === cellId);
   if (!cell) throw new GradusError(`the study has no cell "${cellId}"`, `Its cells: ${cells.map((c) => c.id).join(', ')}.`, { file: configFile });
   const ctx: RunCtx = {
-    config: { ...loaded.config, executor: { kind: 'local' } }, data, learner, evaluator, evalTurn: (f) => f(), outDir, configDir: loaded.dir, configFile: path.resolve(configFile),
+    config: { ...loaded.config, executor: { kind: 'local' } }, data, learner, evaluator, evalTurn: (f) => f(), outDir, configDir: loaded.dir, configFile: path.resolve(configFile), overrides,
     signal: new AbortController().signal, progress: progressFor(process.stderr),
   };
   try {
@@ -194,6 +195,7 @@ export function cellIsDone(outDir: string, cell: Cell): boolean {
 export interface RunCtx {
   config: StudyConfig;
   configFile: string;
+  overrides: StudyOverrides;
   data: StudyData;
   learner: Learner | null;
   evaluator: Evaluator;

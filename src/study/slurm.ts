@@ -160,7 +160,7 @@ export function slurmExecutor(cfg: SlurmConfig): CellExecutor {
       fs.rmSync(path.join(dir, 'failed.json'), { force: true });
       const script = path.join(dir, `job-${attempt}.sh`);
       const log = path.join(dir, 'slurm-%j.out');
-      writeFileAtomic(script, jobScript(cfg, { name: `gradus-${cell.id}`, log, chdir: ctx.configDir, argv: [process.execPath, GRADUS_BIN, 'study', ctx.configFile, '--out', outAbs, '--cell', cell.id] }));
+      writeFileAtomic(script, jobScript(cfg, { name: `gradus-${cell.id}`, log, chdir: ctx.configDir, argv: [process.execPath, GRADUS_BIN, 'study', ctx.configFile, '--out', outAbs, '--cell', cell.id, ...(ctx.overrides.test_on ? ['--test-on', ctx.overrides.test_on] : [])] }));
       const id = await sbatch(script);
       const job: JobRecord = { job_id: id, attempt, submitted: new Date().toISOString(), script, log: log.replace('%j', id) };
       writeFileAtomic(jobFile(outAbs, cell), safeJson(job));

@@ -1,5 +1,5 @@
 import readline from 'node:readline/promises';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { runOneCell, runStudy } from '../../study/runner.js';
 import { progressFor } from '../../study/progress.js';
 import { cancelStudyJobs, studyJobs } from '../../study/slurm.js';
@@ -34,10 +34,12 @@ export function register(program: Command): void {
     .option('--out <dir>', 'study folder: cells/, grid.csv, analysis.json, study.json')
     .option('--force', 'go on in a folder made with a different config (cells whose inputs changed rerun)')
     .option('--quiet', 'print only failures and the summary')
+    .addOption(new Option('--test-on <items>', 'score each bin\'s test items, its train items, or all of it (overrides the config\'s test_on)').choices(['test', 'train', 'all']))
     .option('--cancel <dir>', 'cancel the Slurm jobs of the study in DIR (only those) and exit')
     .option('--cell <id>', '(internal: what a Slurm job runs) run this one cell here and exit');
   example(cmd, 'gradus study examples/study-command-openai.yaml --out runs/arc-study');
-  cmd.action(async (config: string | undefined, o: { out?: string; force?: boolean; quiet?: boolean; cancel?: string; cell?: string }) => {
+  cmd.action(async (config: string | undefined, o: { out?: string; force?: boolean; quiet?: boolean; cancel?: string; cell?: string; testOn?: 'test' | 'train' | 'all' }) => {
+    const overrides = o.testOn ? { test_on: o.testOn } : {};
     if (o.cancel) {
       const gone = await cancelStudyJobs(o.cancel);
       process.stdout.write(gone.length ? `cancelled ${gone.length} job(s): ${gone.join(', ')}\n` : 'no queued or running jobs of this study\n');
@@ -46,7 +48,7 @@ export function register(program: Command): void {
     if (!config || !o.out) throw new GradusError('gradus study needs a config and --out', 'For example: gradus study study.yaml --out runs/study (or --cancel DIR).');
     if (o.cell) {
       try {
-        await runOneCell(config, o.out, o.cell);
+        await runOneCell(config, o.out, o.cell, overrides);
       } catch (e) {
         if (!(e instanceof CellFailure)) throw e;
         // recorded in the cell's failed.json; the job's exit code tells the scheduler
@@ -67,7 +69,7 @@ export function register(program: Command): void {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     try {
-      const r = await runStudy(config, o.out, { force: o.force, signal: ac.signal, progress: progressFor(process.stderr, o.quiet) });
+      const r = await runStudy(config, o.out, { force: o.force, overrides, signal: ac.signal, progress: progressFor(process.stderr, o.quiet) });
       slurm = studyJobs(o.out).length > 0;
       if (r.interrupted) {
         process.stderr.write(`interrupted: ${r.resumed + r.ran} of ${r.cells} cells finished and kept.\n`);
