@@ -24,6 +24,8 @@ export interface DemoOptions {
   /** one line per stage event */
   say?: (s: string) => void;
   progress?: Progress;
+  /** the zoo stage's bar over its training runs */
+  zooProgress?: Progress;
 }
 
 export interface DemoSettings {
@@ -79,7 +81,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   };
   await stage(1, `items (${s.items} ${s.family})`, fs.existsSync(f.items), () => writeTaskItems(f.items, [s.family], s.items, 1));
   await stage(2, 'zoo: train small models and collect their answers', fs.existsSync(path.join(f.zoo, 'zoo.json')), () =>
-    buildZoo({ items: f.items, out: f.zoo, quick: o.quick, signal: o.signal, onLine: (l) => say(`      ${l}`) }),
+    buildZoo({ items: f.items, out: f.zoo, quick: o.quick, signal: o.signal, progress: o.zooProgress, onLine: o.zooProgress ? undefined : (l) => say(`      ${l}`) }),
   );
   await stage(3, 'IRT fit (Rasch, MML) and bins', fs.existsSync(f.bins), async () => {
     await fitFiles([f.responses], {}, { model: 'rasch', method: 'mml' }, f.fit);

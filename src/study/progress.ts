@@ -13,7 +13,7 @@ export interface Progress {
   end(): void;
 }
 
-export function progressFor(stream: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean }, quiet = false): Progress {
+export function progressFor(stream: NodeJS.WriteStream | { write(s: string): unknown; isTTY?: boolean }, quiet = false, noun = 'cells'): Progress {
   let total = 0, done = 0, failed = 0;
   let queue: { queued: number; running: number } | null = null;
   const running = new Set<string>();
@@ -42,7 +42,7 @@ export function progressFor(stream: NodeJS.WriteStream | { write(s: string): unk
     start(n, r) {
       total = n;
       done = r;
-      if (!quiet) line(r ? `resuming: ${r} of ${n} cells already done, ${n - r} to run` : `${n} cells to run`);
+      if (!quiet) line(r ? `resuming: ${r} of ${n} ${noun} already done, ${n - r} to run` : `${n} ${noun} to run`);
     },
     cellStarted(id) {
       running.add(id);

@@ -22,7 +22,7 @@ export function register(program: Command): void {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const t0 = Date.now();
-    const r = await runDemo({ out: o.out, quick: o.quick, family: o.family, signal: ac.signal, say: (s) => process.stderr.write(`${s}\n`), progress: progressFor(process.stderr) });
+    const r = await runDemo({ out: o.out, quick: o.quick, family: o.family, signal: ac.signal, say: (s) => process.stderr.write(`${s}\n`), progress: progressFor(process.stderr), zooProgress: progressFor(process.stderr, false, 'zoo training runs') });
     if (r.study.interrupted) {
       process.exitCode = 130;
       return;

@@ -16,6 +16,7 @@ import { generateItems, FAMILIES } from '../../tasks/families.js';
 import { gradusArgv } from '../gradusBin.js';
 import { isCheckpoint, trainCheckpoint } from './api.js';
 import { answerItemsFile } from './answerFile.js';
+import type { Progress } from '../../study/progress.js';
 
 export interface ZooRun {
   name: string;
@@ -104,6 +105,8 @@ export interface ZooOptions {
   jobs?: number;
   signal?: AbortSignal;
   onLine?: (s: string) => void;
+  /** a bar over the runs (done, running), as the study draws over its cells */
+  progress?: Progress;
 }
 
 export interface ZooResult {
@@ -122,6 +125,8 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
   if (old !== null && old !== safeJson(plan)) throw new GradusError(`${o.out} holds a zoo made with other settings`, 'Use another --out folder, or delete this one.', { file: planFile(o.out) });
   writeFileAtomic(planFile(o.out), safeJson(plan));
   const say = o.onLine ?? (() => undefined);
+  const bar = o.progress;
+  bar?.start(plan.runs.length, plan.runs.filter((r) => fs.existsSync(path.join(o.out, 'answers', `${r.name}-step${r.steps}.jsonl`))).length);
   const jobs = Math.max(1, o.jobs ?? os.availableParallelism());
   let next = 0;
   const failures: string[] = [];
@@ -129,12 +134,21 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
     while (next < plan.runs.length && !o.signal?.aborted) {
       const run = plan.runs[next++];
       const log = path.join(o.out, 'logs', `${run.name}.log`);
+      if (fs.existsSync(path.join(o.out, 'answers', `${run.name}-step${run.steps}.jsonl`))) continue;
       say(`training ${run.name} (width ${run.d}, ${run.mixture} levels, ${run.steps} steps)`);
+      bar?.cellStarted(run.name);
+      const t0 = Date.now();
       const r = await runLogged(gradusArgv('zoo', '--run', run.name, '--out', o.out, '--items', o.items), { log, signal: o.signal });
-      if (r.code !== 0) failures.push(`${run.name}: ${describeOutcome(r)} (log: ${log})`);
-      else say(`${run.name} done`);
+      if (r.code !== 0) {
+        failures.push(`${run.name}: ${describeOutcome(r)} (log: ${log})`);
+        bar?.cellFailed(run.name, describeOutcome(r), log);
+      } else {
+        say(`${run.name} done`);
+        bar?.cellDone(run.name, (Date.now() - t0) / 1000);
+      }
     }
   }));
+  bar?.end();
   if (o.signal?.aborted) throw new GradusError('interrupted', 'Run the same command again to resume the zoo.');
   if (failures.length) throw new GradusError(`zoo runs failed: ${failures.join('; ')}`, 'See the logs; run the same command again to retry them.');
   // merge every checkpoint's answers into one long table
