@@ -3,6 +3,7 @@ import zlib from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import { GradusError } from '../errors.js';
 import { detectFormat } from './format.js';
+import { parseJsonLines } from '../util/jsonLines.js';
 
 export interface ItemTable {
   file: string;
@@ -24,16 +25,7 @@ export function readItemTable(file: string): ItemTable {
   }
   let rows: Array<Record<string, string>>;
   if (format === 'jsonl') {
-    rows = [];
-    text.split(/\r?\n/).forEach((line, k) => {
-      if (!line.trim()) return;
-      try {
-        const o = JSON.parse(line) as Record<string, unknown>;
-        rows.push(Object.fromEntries(Object.entries(o).map(([key, v]) => [key, typeof v === 'string' ? v : JSON.stringify(v)])));
-      } catch (e) {
-        throw new GradusError(`this line is not valid JSON (${(e as Error).message})`, 'Each line must be one JSON object.', { file, line: k + 1 });
-      }
-    });
+    rows = parseJsonLines(text, file).map(({ value }) => Object.fromEntries(Object.entries(value).map(([key, v]) => [key, typeof v === 'string' ? v : JSON.stringify(v)])));
   } else if (format === 'parquet') {
     throw new GradusError('items files are read as CSV, TSV or JSONL', 'Convert the items table to CSV.', { file });
   } else {

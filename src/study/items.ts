@@ -9,6 +9,7 @@ import { GradusError } from '../errors.js';
 import { splitItems } from '../difficulty/split.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
 import type { StudyConfig } from './config.js';
+import { parseJsonLines } from '../util/jsonLines.js';
 
 export interface StudyItem {
   id: string;
@@ -81,16 +82,8 @@ export function readSplitFolder(folder: string, fields: StudyConfig['data']['fie
 
 function parseItems(text: string, file: string, bin: number, split: 'train' | 'test', f: StudyConfig['data']['fields']): StudyItem[] {
   const out: StudyItem[] = [];
-  const lines = text.split('\n');
-  for (let k = 0; k < lines.length; k++) {
-    if (!lines[k].trim()) continue;
-    const place = { file, line: k + 1 };
-    let obj: Record<string, unknown>;
-    try {
-      obj = JSON.parse(lines[k]);
-    } catch (e) {
-      throw new GradusError(`this line is not valid JSON (${(e as Error).message})`, 'Each line must be one JSON object.', place);
-    }
+  for (const { line, value: obj } of parseJsonLines(text, file)) {
+    const place = { file, line };
     const id = obj[f.id] ?? obj.item;
     if (id === undefined || id === null) throw new GradusError(`this item has no "${f.id}" field`, 'Give every item an id, or name the id field with data.fields.id.', place);
     const prompt = obj[f.prompt];

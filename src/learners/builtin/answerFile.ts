@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { GradusError } from '../../errors.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { csvField } from '../../util/csv.js';
+import { parseJsonLines } from '../../util/jsonLines.js';
 import { answerPrompts } from './api.js';
 
 export interface AnswerRow {
@@ -13,17 +14,9 @@ export interface AnswerRow {
 
 export async function answerItemsFile(ckpt: string, itemsFile: string, out: string, o: { batch?: number; responses?: string; modelName?: string } = {}) {
   if (!fs.existsSync(itemsFile)) throw new GradusError('no such items file', 'Give a JSONL file with id and prompt (and answer) per line.', { file: itemsFile });
-  const items: Array<{ id: string; prompt: string; answer?: string }> = [];
-  fs.readFileSync(itemsFile, 'utf8').split('\n').forEach((line, k) => {
-    if (!line.trim()) return;
-    let x: Record<string, unknown>;
-    try {
-      x = JSON.parse(line);
-    } catch (e) {
-      throw new GradusError(`this line is not valid JSON (${(e as Error).message})`, 'Each line must be one JSON object.', { file: itemsFile, line: k + 1 });
-    }
-    if (typeof x.prompt !== 'string') throw new GradusError('this item has no "prompt" string', 'Give every item its text as "prompt".', { file: itemsFile, line: k + 1 });
-    items.push({ id: String(x.id ?? k + 1), prompt: x.prompt, answer: x.answer === undefined ? undefined : String(x.answer) });
+  const items = parseJsonLines(fs.readFileSync(itemsFile, 'utf8'), itemsFile).map(({ line, value: x }) => {
+    if (typeof x.prompt !== 'string') throw new GradusError('this item has no "prompt" string', 'Give every item its text as "prompt".', { file: itemsFile, line });
+    return { id: String(x.id ?? line), prompt: x.prompt, answer: x.answer === undefined ? undefined : String(x.answer) };
   });
   const t0 = Date.now();
   const outputs = await answerPrompts(ckpt, items.map((x) => x.prompt), o.batch);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { GradusError } from '../../errors.js';
+import { parseJsonLines } from '../../util/jsonLines.js';
 import { isCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { liveModel } from './runtime.js';
 import { train, type Example } from './train.js';
@@ -82,25 +83,22 @@ export async function answerPrompts(checkpoint: string, prompts: string[], batch
 export function readExamples(file: string): Example[] {
   if (!fs.existsSync(file)) throw new GradusError('no such training file', 'Give a JSONL file of {"prompt", "answer"} items, {"prompt", "completion"} pairs or {"messages": [...]} chats.', { file });
   const out: Example[] = [];
-  fs.readFileSync(file, 'utf8').split('\n').forEach((line, k) => {
-    if (!line.trim()) return;
-    const place = { file, line: k + 1 };
-    let x: Record<string, unknown>;
-    try {
-      x = JSON.parse(line);
-    } catch (e) {
-      throw new GradusError(`this line is not valid JSON (${(e as Error).message})`, 'Each line must be one JSON object.', place);
-    }
+  for (const { line, value: x } of parseJsonLines(fs.readFileSync(file, 'utf8'), file)) {
+    const place = { file, line };
     if (Array.isArray(x.messages)) {
       const msgs = x.messages as Array<{ role?: string; content?: unknown }>;
       const user = msgs.filter((m) => m.role === 'user').pop();
       const asst = msgs.filter((m) => m.role === 'assistant').pop();
-      if (typeof user?.content === 'string' && typeof asst?.content === 'string') return void out.push({ prompt: user.content, answer: asst.content });
+      if (typeof user?.content === 'string' && typeof asst?.content === 'string') {
+        out.push({ prompt: user.content, answer: asst.content });
+        continue;
+      }
     } else if (typeof x.prompt === 'string' && (typeof x.completion === 'string' || typeof x.answer === 'string' || typeof x.answer === 'number')) {
-      return void out.push({ prompt: x.prompt, answer: String(x.completion ?? x.answer) });
+      out.push({ prompt: x.prompt, answer: String(x.completion ?? x.answer) });
+      continue;
     }
     throw new GradusError('this line has neither prompt with answer/completion nor user and assistant messages', 'Write {"prompt": ..., "answer": ...}, {"prompt": ..., "completion": ...} or {"messages": [{"role": "user", ...}, {"role": "assistant", ...}]}.', place);
-  });
+  }
   return out;
 }
 
