@@ -1,8 +1,8 @@
 /** The study's built-in evaluator: `gradus answer` on the cell's checkpoint in a child process, exact-match scoring. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describeOutcome, runLogged } from '../util/runCommand.js';
-import { CellFailure, type CellContext, type Evaluator, type ItemResult } from '../study/cell.js';
+import type { CellContext, Evaluator, ItemResult } from '../study/cell.js';
+import { runCellCommand } from '../study/cellCommand.js';
 import type { StudyConfig } from '../study/config.js';
 import type { StudyItem } from '../study/items.js';
 import { writeEvalItems } from '../study/trainFile.js';
@@ -20,9 +20,7 @@ export function builtinEvaluator(cfg: BuiltinEvaluatorConfig): Evaluator {
       writeEvalItems(itemsFile, items);
       const log = path.join(ctx.dir, 'eval.log');
       const model = path.resolve(ctx.configDir, ctx.modelPath);
-      const r = await runLogged(gradusArgv('answer', model, itemsFile, '--out', answers, '--batch', String(cfg.batch)), { log, cwd: ctx.configDir, signal: ctx.signal });
-      if (r.aborted) throw new CellFailure('interrupted', log);
-      if (r.code !== 0) throw new CellFailure(`gradus answer ${describeOutcome(r)}`, log);
+      await runCellCommand(gradusArgv('answer', model, itemsFile, '--out', answers, '--batch', String(cfg.batch)), ctx, { what: 'gradus answer', log });
       const outputs = fs.readFileSync(answers, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { id: string; output: string });
       return items.map((item, k) => {
         const s = score(outputs[k].output, item.answer, { kind: 'exact', ignore_case: false });

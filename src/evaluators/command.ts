@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fill, fillArgv } from '../util/template.js';
-import { describeOutcome, runLogged } from '../util/runCommand.js';
+import { runCellCommand } from '../study/cellCommand.js';
 import { readResponses } from '../responses/read.js';
 import { GradusError } from '../errors.js';
 import { CellFailure, type CellContext, type Evaluator, type ItemResult } from '../study/cell.js';
@@ -27,16 +27,7 @@ export function commandEvaluator(cfg: CommandEvaluatorConfig): Evaluator {
       const vars = { ...ctx.vars, items_file: itemsFile, output_dir: outDir };
       const argv = fillArgv(cfg.command, vars, 'evaluator.command');
       const log = path.join(ctx.dir, 'eval.log');
-      const timeoutMs = cfg.timeout_s * 1000;
-      let last = '';
-      let ok = false;
-      for (let attempt = 0; attempt <= cfg.retries && !ok; attempt++) {
-        const r = await runLogged(argv, { log, cwd: cfg.cwd ? path.resolve(ctx.configDir, cfg.cwd) : ctx.configDir, env: cfg.env, timeoutMs, signal: ctx.signal });
-        if (r.aborted) throw new CellFailure('interrupted', log);
-        ok = r.code === 0;
-        last = describeOutcome(r, timeoutMs);
-      }
-      if (!ok) throw new CellFailure(`the evaluation command ${last}`, log);
+      await runCellCommand(argv, ctx, { what: 'the evaluation command', log, cwd: cfg.cwd, env: cfg.env, timeoutS: cfg.timeout_s, retries: cfg.retries });
       const results = path.resolve(ctx.configDir, fill(cfg.results, vars, 'evaluator.results'));
       let matrix;
       try {

@@ -4,8 +4,8 @@
  * takes its trainers with it). base_model is a checkpoint folder; empty trains from scratch.
  */
 import path from 'node:path';
-import { describeOutcome, runLogged } from '../util/runCommand.js';
-import { CellFailure, type CellContext, type Learner } from '../study/cell.js';
+import type { CellContext, Learner } from '../study/cell.js';
+import { runCellCommand } from '../study/cellCommand.js';
 import type { StudyConfig } from '../study/config.js';
 import type { TrainingSet } from '../study/strategies.js';
 import { writeTrainFiles } from '../study/trainFile.js';
@@ -20,10 +20,7 @@ export function builtinLearner(cfg: BuiltinLearnerConfig): Learner {
       const files = writeTrainFiles(ctx.dir, set.items);
       const from = ctx.baseModel ? ['--from', path.resolve(ctx.configDir, ctx.baseModel)] : [];
       const argv = gradusArgv('train', '--data', files.prompt, ...from, '--out', ctx.modelPath, '--steps', String(cfg.steps), '--lr', String(cfg.lr), '--batch', String(cfg.batch), '--seed', String(ctx.cell.seed), ...(set.ordered ? ['--ordered'] : []));
-      const log = path.join(ctx.dir, 'train.log');
-      const r = await runLogged(argv, { log, cwd: ctx.configDir, signal: ctx.signal });
-      if (r.aborted) throw new CellFailure('interrupted', log);
-      if (r.code !== 0) throw new CellFailure(`gradus train ${describeOutcome(r)}`, log);
+      await runCellCommand(argv, ctx, { what: 'gradus train', log: path.join(ctx.dir, 'train.log') });
     },
   };
 }
