@@ -17,6 +17,20 @@ export class HttpFailure extends Error {
   }
 }
 
+/**
+ * The parent signal or a time limit, whichever comes first. A plain timer rather than AbortSignal.any with
+ * AbortSignal.timeout: Node can garbage-collect that timeout signal before it fires, and the request then waits
+ * for undici's own 300 s header time-out (nodejs/node#57736; seen here once: a 0.3 s time-out took 300 s).
+ */
+function limited(parent: AbortSignal, ms: number): { signal: AbortSignal; done(): void } {
+  const ac = new AbortController();
+  const onParent = () => ac.abort(parent.reason);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  const t = setTimeout(() => ac.abort(new DOMException(`no answer within ${ms / 1000} s`, 'TimeoutError')), ms);
+  return { signal: ac.signal, done: () => { clearTimeout(t); parent.removeEventListener('abort', onParent); } };
+}
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
@@ -34,7 +48,15 @@ function retryAfterMs(h: string | null): number | undefined {
 }
 
 async function once(url: string, body: unknown, o: PostOptions): Promise<{ json?: unknown; wait?: number }> {
-  const signal = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
+  const limit = limited(o.signal, o.timeoutMs);
+  try {
+    return await attempt(url, body, o, limit.signal);
+  } finally {
+    limit.done();
+  }
+}
+
+async function attempt(url: string, body: unknown, o: PostOptions, signal: AbortSignal): Promise<{ json?: unknown; wait?: number }> {
   let res: Response;
   try {
     res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...o.headers }, body: JSON.stringify(body), signal });
@@ -88,12 +110,15 @@ export async function waitReady(url: string, timeoutMs: number, signal: AbortSig
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (!alive()) return false;
+    const limit = limited(signal, 5000);
     try {
-      const res = await fetch(url, { headers, signal: AbortSignal.any([signal, AbortSignal.timeout(5000)]) });
+      const res = await fetch(url, { headers, signal: limit.signal });
       await res.arrayBuffer();
       if (res.ok) return true;
     } catch {
       if (signal.aborted) throw signal.reason;
+    } finally {
+      limit.done();
     }
     await sleep(250, signal);
   }
