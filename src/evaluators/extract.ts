@@ -10,7 +10,7 @@ export interface Scored {
   correct: boolean;
 }
 
-const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 function normalize(s: string, ignoreCase: boolean): string {
   const t = s.trim().replace(/\s+/g, ' ');

@@ -5,18 +5,16 @@
  * starts a server for each cell's checkpoint; it is stopped when the cell's evaluation ends.
  */
 import path from 'node:path';
-import { fill, fillArgv } from '../util/template.js';
+import { fill, fillArgv, fillKnown } from '../util/template.js';
 import { startLogged, stopGroup } from '../util/runCommand.js';
 import { GradusError } from '../errors.js';
 import { CellFailure, type CellContext, type Evaluator, type ItemResult } from '../study/cell.js';
 import type { StudyConfig } from '../study/config.js';
 import type { StudyItem } from '../study/items.js';
-import { checkAnswerConfig, score } from './extract.js';
+import { checkAnswerConfig, LETTERS, score } from './extract.js';
 import { HttpFailure, mapLimit, postJson, waitReady } from './http.js';
 
 type OpenAIConfig = Extract<StudyConfig['evaluator'], { kind: 'openai' }>;
-
-const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** The prompt sent for an item: the template with the item's fields, {choices} as lettered lines. */
 export function renderPrompt(template: string, item: StudyItem): string {
@@ -25,7 +23,7 @@ export function renderPrompt(template: string, item: StudyItem): string {
   vars.prompt = item.prompt;
   vars.choices = (item.choices ?? []).map((c, k) => `${LETTERS[k]}. ${c}`).join('\n');
   // item text may itself hold braces: only the template's own placeholders are filled, once
-  return template.replace(/\{([a-z_][a-z0-9_]*)\}/gi, (whole, name: string) => vars[name] ?? whole);
+  return fillKnown(template, vars);
 }
 
 export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {

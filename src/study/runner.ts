@@ -10,6 +10,7 @@ import { GradusError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { csvTable, safeJson } from '../util/csv.js';
 import { fill } from '../util/template.js';
+import { readJsonOrNull } from '../util/readJson.js';
 import { makeLearner } from '../learners/index.js';
 import { makeEvaluator } from '../evaluators/index.js';
 import { loadStudyConfig, type StudyConfig, type StudyOverrides } from './config.js';
@@ -52,17 +53,10 @@ interface CellResult {
   per_bin: Array<{ bin: number; n: number; correct: number }>;
 }
 
-const readJson = <T>(file: string): T | null => {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-  } catch {
-    return null;
-  }
-};
 
 function checkStudyFile(outDir: string, hash: string, config: StudyConfig, fingerprint: string, force: boolean): void {
   const file = path.join(outDir, 'study.json');
-  const old = readJson<{ config_hash: string; data_fingerprint: string; config: Record<string, unknown> }>(file);
+  const old = readJsonOrNull<{ config_hash: string; data_fingerprint: string; config: Record<string, unknown> }>(file);
   if (old && (old.config_hash !== hash || old.data_fingerprint !== fingerprint) && !force) {
     const now = config as unknown as Record<string, unknown>;
     const fields = [...new Set([...Object.keys(old.config ?? {}), ...Object.keys(now)])].filter((k) => k !== 'parallel' && k !== 'executor' && JSON.stringify(old.config?.[k]) !== JSON.stringify(now[k]));
@@ -77,7 +71,7 @@ function checkStudyFile(outDir: string, hash: string, config: StudyConfig, finge
 }
 
 function cellDone(dir: string, key: string): CellResult | null {
-  const r = readJson<CellResult>(path.join(dir, 'result.json'));
+  const r = readJsonOrNull<CellResult>(path.join(dir, 'result.json'));
   return r && r.key === key ? r : null;
 }
 
@@ -223,7 +217,7 @@ async function runCell(cell: Cell, r: RunCtx): Promise<void> {
   const trainedFile = path.join(dir, 'trained.json');
   const t0 = Date.now();
   if (trains && cell.set!.items.length === 0) throw new CellFailure(`the training set is empty: bin(s) ${label} have no training items`);
-  if (trains && readJson<{ key: string }>(trainedFile)?.key !== cell.key) {
+  if (trains && readJsonOrNull<{ key: string }>(trainedFile)?.key !== cell.key) {
     await r.learner!.train(ctx, cell.set!);
     writeFileAtomic(trainedFile, safeJson({ key: cell.key, n_train: cell.set!.items.length, seconds: (Date.now() - t0) / 1000 }));
   }

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { GradusError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { safeJson } from '../util/csv.js';
+import { readJsonOrNull } from '../util/readJson.js';
 import { GRADUS_BIN } from '../learners/gradusBin.js';
 import type { SlurmConfig } from './config.js';
 import type { Cell } from './cell.js';
@@ -113,11 +114,7 @@ function describe(s: FinalState | null): string {
 const jobFile = (outDir: string, cell: Cell) => path.join(outDir, 'cells', cell.id, 'job.json');
 
 export function readJob(outDir: string, cell: Cell): JobRecord | null {
-  try {
-    return JSON.parse(fs.readFileSync(jobFile(outDir, cell), 'utf8')) as JobRecord;
-  } catch {
-    return null;
-  }
+  return readJsonOrNull<JobRecord>(jobFile(outDir, cell));
 }
 
 /** Every job id a study folder has recorded. */
@@ -125,11 +122,8 @@ export function studyJobs(outDir: string): Array<{ cell: string; job: JobRecord 
   const dir = path.join(outDir, 'cells');
   if (!fs.existsSync(dir)) return [];
   return fs.readdirSync(dir).flatMap((cell) => {
-    try {
-      return [{ cell, job: JSON.parse(fs.readFileSync(path.join(dir, cell, 'job.json'), 'utf8')) as JobRecord }];
-    } catch {
-      return [];
-    }
+    const job = readJsonOrNull<JobRecord>(path.join(dir, cell, 'job.json'));
+    return job ? [{ cell, job }] : [];
   });
 }
 

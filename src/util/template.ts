@@ -22,7 +22,7 @@ export function fillArgv(argv: string[], vars: Vars, where: string): string[] {
   return argv.map((a, k) => fill(a, vars, `${where}[${k}]`));
 }
 
-/** Placeholders a template uses, for checking a config before anything runs. */
-export function placeholders(template: string): string[] {
-  return [...template.matchAll(PLACEHOLDER)].map((m) => m[1]);
+/** Fills the names `vars` knows, once, and leaves any other {name} as written (prompt templates over item text). */
+export function fillKnown(template: string, vars: Record<string, string>): string {
+  return template.replace(PLACEHOLDER, (whole, name: string) => vars[name] ?? whole);
 }

@@ -58,7 +58,6 @@ export function register(program: Command): void {
       return;
     }
     const ac = new AbortController();
-    let slurm = false;
     const stop = (sig: string) => {
       if (ac.signal.aborted) return;
       process.stderr.write(`\n${sig}: stopping; finished cells are kept. Run the same command again to resume.\n`);
@@ -70,10 +69,9 @@ export function register(program: Command): void {
     process.on('SIGTERM', onTerm);
     try {
       const r = await runStudy(config, o.out, { force: o.force, overrides, signal: ac.signal, progress: progressFor(process.stderr, o.quiet) });
-      slurm = studyJobs(o.out).length > 0;
       if (r.interrupted) {
         process.stderr.write(`interrupted: ${r.resumed + r.ran} of ${r.cells} cells finished and kept.\n`);
-        if (slurm) await askCancel(o.out);
+        await askCancel(o.out);
         process.exitCode = 130;
         return;
       }

@@ -126,7 +126,9 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
   writeFileAtomic(planFile(o.out), safeJson(plan));
   const say = o.onLine ?? (() => undefined);
   const bar = o.progress;
-  bar?.start(plan.runs.length, plan.runs.filter((r) => fs.existsSync(path.join(o.out, 'answers', `${r.name}-step${r.steps}.jsonl`))).length);
+  // a run is finished once its last checkpoint has answered
+  const finished = (r: ZooRun) => fs.existsSync(path.join(o.out, 'answers', `${r.name}-step${r.steps}.jsonl`));
+  bar?.start(plan.runs.length, plan.runs.filter(finished).length);
   const jobs = Math.max(1, o.jobs ?? os.availableParallelism());
   let next = 0;
   const failures: string[] = [];
@@ -134,7 +136,7 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
     while (next < plan.runs.length && !o.signal?.aborted) {
       const run = plan.runs[next++];
       const log = path.join(o.out, 'logs', `${run.name}.log`);
-      if (fs.existsSync(path.join(o.out, 'answers', `${run.name}-step${run.steps}.jsonl`))) continue;
+      if (finished(run)) continue;
       say(`training ${run.name} (width ${run.d}, ${run.mixture} levels, ${run.steps} steps)`);
       bar?.cellStarted(run.name);
       const t0 = Date.now();
