@@ -90,6 +90,62 @@ describe('MML on data it has not seen, with missing responses', () => {
   });
 });
 
+describe('Rasch JML solves its own likelihood equations', () => {
+  // The common-slope kernels factor exp(−θ − d) into a per-model and a per-item table; this checks their answer
+  // against the textbook equations written with sigmoid: at the joint ML every active item's expected score equals
+  // its observed score, every model's too, and the SEs are 1/√(Σ P(1 − P)).
+  test('expected = observed scores for items and models; SEs and infit/outfit from the same P', async () => {
+    const sim = simulate({ models: 400, items: 120, model: '2pl', missing: 0.25, seed: 9 });
+    const m = sim.matrix;
+    const fit = await fitIrt(m, { model: 'rasch', method: 'jml', tol: 1e-8 });
+    assert.ok(fit.info.converged);
+    assert.deepEqual(fit.info.held_finite.items, []);
+    assert.deepEqual(fit.info.held_finite.models, []);
+    const nI = m.items.length;
+    const L = nI;
+    // undo the (L − 1)/L correction to get the ML point itself
+    const d = Array.from(fit.items.b, (b) => (-b * L) / (L - 1));
+    const theta = fit.models.theta;
+    const itemGap = new Float64Array(nI);
+    const itemInfo = new Float64Array(nI);
+    let worstModel = 0;
+    for (let j = 0; j < m.models.length; j++) {
+      let gap = 0;
+      let info = 0;
+      for (let i = 0; i < nI; i++) {
+        const v = m.data[j * nI + i];
+        if (v === MISSING) continue;
+        const p = sigmoid(theta[j] + d[i]);
+        gap += v - p;
+        itemGap[i] += v - p;
+        const q = sigmoid(theta[j] - fit.items.b[i]);
+        info += q * (1 - q);
+      }
+      worstModel = Math.max(worstModel, Math.abs(gap));
+      assert.ok(Math.abs(fit.models.se_theta[j] - 1 / Math.sqrt(info)) < 1e-9, `model ${j} SE`);
+    }
+    assert.ok(worstModel < 1e-4, `largest model score gap ${worstModel}`);
+    assert.ok(Math.max(...Array.from(itemGap, Math.abs)) < 1e-4, 'item score gaps');
+    // the SEs (θ's above too) and fit statistics are taken at the reported, bias-corrected b
+    for (let i = 0; i < nI; i++) {
+      let num = 0, den = 0, z2 = 0, n = 0;
+      for (let j = 0; j < m.models.length; j++) {
+        const v = m.data[j * nI + i];
+        if (v === MISSING) continue;
+        const p = sigmoid(theta[j] - fit.items.b[i]);
+        itemInfo[i] += p * (1 - p);
+        num += (v - p) ** 2;
+        den += p * (1 - p);
+        z2 += (v - p) ** 2 / (p * (1 - p));
+        n++;
+      }
+      assert.ok(Math.abs(fit.items.se_b[i] - 1 / Math.sqrt(itemInfo[i])) < 1e-9, `item ${i} SE`);
+      assert.ok(Math.abs(fit.items.infit[i] - num / den) < 1e-9, `item ${i} infit`);
+      assert.ok(Math.abs(fit.items.outfit[i] - z2 / n) < 1e-9, `item ${i} outfit`);
+    }
+  });
+});
+
 describe('long tests do not underflow', () => {
   test('Rasch MML with 6,000 answers per model: finite log-likelihood, sane latent variance, finite abilities', async () => {
     const sim = simulate({ models: 150, items: 6000, model: 'rasch', missing: 0, seed: 8 });

@@ -278,7 +278,9 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     const infit = f64(nI);
     const outfit = f64(nI);
     const shared = { a: sharedCopy(params.a), b: sharedCopy(params.b), c: sharedCopy(params.c), theta: sharedCopy(theta) };
-    await runner.run('itemFit', balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit }));
+    // Rasch and 1pl: one slope, no guessing, so P factors into a per-model and a per-item exp
+    const eInv = model === 'rasch' || model === '1pl' ? sharedCopy(theta.map((t) => Math.exp(-params.a[0] * t))) : undefined;
+    await runner.run('itemFit', balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit, eInv }));
     for (let i = 0; i < nI; i++) {
       if (variation.n[i] === 0) {
         params.a[i] = NaN;

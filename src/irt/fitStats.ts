@@ -15,11 +15,13 @@ export interface ItemFitCtx {
   theta: Float64Array;
   infit: Float64Array;
   outfit: Float64Array;
+  /** set when every item has the same slope a and c = 0: exp(−a·θ_j) per model, so P = 1 / (1 + eInv_j·exp(a·b_i)) costs no exp per answer */
+  eInv?: Float64Array;
 }
 
 /** infit and outfit of items [from, to); a kernel so the pool can spread it. */
 export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
-  const { offsets, index, value, a, b, c, theta, infit, outfit } = x;
+  const { offsets, index, value, a, b, c, theta, infit, outfit, eInv } = x;
   for (let i = from; i < to; i++) {
     infit[i] = NaN;
     outfit[i] = NaN;
@@ -27,8 +29,9 @@ export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
     let z2 = 0;
     let num = 0;
     let den = 0;
+    const fi = eInv ? Math.exp(a[i] * b[i]) : 0;
     for (let k = offsets[i]; k < offsets[i + 1]; k++) {
-      const P = prob(theta[index[k]], a[i], b[i], c[i]);
+      const P = eInv ? 1 / (1 + eInv[index[k]] * fi) : prob(theta[index[k]], a[i], b[i], c[i]);
       const v = P * (1 - P);
       if (!(v > 1e-12)) continue;
       const res = value[k] - P;

@@ -66,10 +66,14 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
   const theta = f64(nM);
   const activeM = u8(nM).fill(1);
   const activeI = u8(nI).fill(1);
+  const common = o.model === 'rasch' || o.model === '1pl';
+  const eInv = f64(common ? nM : 0);
+  const fInv = f64(common ? nI : 0);
   const ctx: JointCtx = {
     biOff: bi.offsets, biIdx: bi.index, biVal: bi.value,
     bmOff: bm.offsets, bmIdx: bm.index, bmVal: bm.value,
     a, d, g, theta, activeI, activeM,
+    common, eInv, fInv,
     freeA, freeG, is3pl: o.model === '3pl', isMap,
     wantLL: false,
     step: true,
@@ -139,9 +143,11 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     prevT.set(theta);
     // The log-likelihood costs a log1p per answer: it is computed once the parameters are nearly still.
     ctx.wantLL = lastChange < 100 * tol;
+    if (common) for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
     const items = await runner.run<{ ll: number; change: number }>('jointItems', itemRanges, () => ctx);
     const ll = ctx.wantLL ? items.reduce((s, r) => s + r.ll, 0) : -Infinity;
     if (commonA) updateCommonSlope();
+    if (common) for (let i = 0; i < nI; i++) fInv[i] = Math.exp(-d[i]);
     await runner.run('jointModels', modelRanges, () => ctx);
     pinScale();
     if (damp || (o.model === '3pl' && iterations > 10)) {
@@ -174,6 +180,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
   if (!converged || !Number.isFinite(loglik)) {
     ctx.wantLL = true;
     ctx.step = false;
+    if (common) for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
     loglik = (await runner.run<{ ll: number }>('jointItems', itemRanges, () => ctx)).reduce((s, r) => s + r.ll, 0);
     ctx.step = true;
   }
@@ -278,6 +285,11 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
 
   phase('joint: final log-likelihood, extremes');
   const thetaSe = f64(nM);
+  if (common) {
+    // the final θ and d, extremes and bias correction included
+    for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
+    for (let i = 0; i < nI; i++) fInv[i] = Math.exp(-d[i]);
+  }
   await runner.run('jointModelInfo', modelRanges, () => ({ ...ctx, thetaSe }));
   const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);
   const info = f64(nI * k * k);

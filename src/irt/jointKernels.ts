@@ -2,6 +2,8 @@
  * The two sweeps of joint estimation as pure kernels over shared arrays, so that worker threads can each take
  * a range of items (or of models). The logistic models (c = 0) take a fast path with scalar accumulators: one exp
  * and one log1p per answer; the 3pl takes the general Fisher-scoring path with step halving.
+ * With one slope for all items (rasch, 1pl) exp(−aθ − d) = exp(−aθ)·exp(−d): the caller tabulates both factors once
+ * a pass (`eInv` per model, `fInv` per item), and an answer then costs a multiply and a divide instead of an exp.
  */
 import { solveSpd } from '../util/linalg.js';
 import { sigmoid } from './model.js';
@@ -20,6 +22,12 @@ export interface JointCtx {
   theta: Float64Array;
   activeI: Uint8Array;
   activeM: Uint8Array;
+  /** one slope for all items: the factorized path below applies */
+  common: boolean;
+  /** exp(−a·θ_j) per model, for the item pass of the common-slope path */
+  eInv: Float64Array;
+  /** exp(−d_i) per item, for the model pass of the common-slope path */
+  fInv: Float64Array;
   /** per item: slope free (2pl/3pl) */
   freeA: boolean;
   freeG: boolean;
@@ -42,7 +50,7 @@ export function jointItemsKernel(c: JointCtx, from: number, to: number): { ll: n
   let change = 0;
   for (let i = from; i < to; i++) {
     if (!c.activeI[i]) continue;
-    const r = c.is3pl ? item3pl(c, i) : itemLogistic(c, i);
+    const r = c.is3pl ? item3pl(c, i) : c.common ? itemCommon(c, i) : itemLogistic(c, i);
     ll += r.ll;
     if (r.change > change) change = r.change;
   }
@@ -103,6 +111,33 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
   c.a[i] = Math.max(0.05, Math.min(SLOPE_BOUND, a + sa));
   c.d[i] = d + sd;
   return { ll, change: Math.min(big, 1) };
+}
+
+/** The d step of one item when all slopes are one common a: σ(z) = 1 / (1 + exp(−aθ)·exp(−d)). */
+function itemCommon(c: JointCtx, i: number): { ll: number; change: number } {
+  const d = c.d[i];
+  const fi = Math.exp(-d);
+  let ll = 0, gd = 0, idd = 0;
+  const { biOff, biIdx, biVal, eInv, activeM, wantLL } = c;
+  for (let k = biOff[i]; k < biOff[i + 1]; k++) {
+    const j = biIdx[k];
+    if (!activeM[j]) continue;
+    const u = eInv[j] * fi;
+    const s = 1 / (1 + u);
+    const x = biVal[k];
+    // log P(x) = −log(1 + u) for x = 1, log(u) − log(1 + u) for x = 0
+    if (wantLL) ll += x ? Math.log(s) : Math.log(u * s);
+    gd += x - s;
+    idd += s * (1 - s);
+  }
+  if (!c.step) return { ll, change: 0 };
+  if (c.isMap) {
+    gd -= d / (c.dSd * c.dSd);
+    idd += 1 / (c.dSd * c.dSd);
+  }
+  const step = clamp(gd / Math.max(idd, 1e-12), 1);
+  c.d[i] = d + step;
+  return { ll, change: Math.abs(step) };
 }
 
 const clamp = (x: number, m: number) => (x > m ? m : x < -m ? -m : x);
@@ -242,7 +277,34 @@ export function modelScore(c: JointCtx, j: number, t: number, useInactive: boole
   return { f, info, obj };
 }
 
+/** The θ step of one model when all slopes are one common a, from the tabulated exp(−d). */
+function modelStepCommon(c: JointCtx, j: number): number {
+  const t = c.theta[j];
+  const a = c.a[0];
+  const ej = Math.exp(-a * t);
+  let f = 0;
+  let info = 0;
+  const { bmOff, bmIdx, bmVal, fInv, activeI } = c;
+  for (let k = bmOff[j]; k < bmOff[j + 1]; k++) {
+    const i = bmIdx[k];
+    if (!activeI[i]) continue;
+    const s = 1 / (1 + ej * fInv[i]);
+    f += bmVal[k] - s;
+    info += s * (1 - s);
+  }
+  f *= a;
+  info *= a * a;
+  if (c.isMap) {
+    f -= t / (c.thetaSd * c.thetaSd);
+    info += 1 / (c.thetaSd * c.thetaSd);
+  }
+  const step = clamp(f / Math.max(info, 1e-12), 1);
+  c.theta[j] = t + step;
+  return Math.abs(step);
+}
+
 function modelStep(c: JointCtx, j: number): number {
+  if (c.common) return modelStepCommon(c, j);
   const t0 = c.theta[j];
   const s0 = modelScore(c, j, t0, false);
   let step = clamp(s0.f / Math.max(s0.info, 1e-12), 1);
@@ -263,13 +325,38 @@ function modelStep(c: JointCtx, j: number): number {
 
 /** Standard errors of θ (1/√information against all items) for models in [from, to), into c.thetaSe. */
 export function jointModelInfoKernel(c: JointCtx & { thetaSe: Float64Array }, from: number, to: number): number {
-  for (let j = from; j < to; j++) c.thetaSe[j] = 1 / Math.sqrt(Math.max(modelScore(c, j, c.theta[j], true).info, 1e-300));
+  for (let j = from; j < to; j++) c.thetaSe[j] = 1 / Math.sqrt(Math.max(c.common ? modelInfoCommon(c, j) : modelScore(c, j, c.theta[j], true).info, 1e-300));
   return 0;
+}
+
+/** Information of model j's θ against all items when the slope is common, from the tabulated exp(−d). */
+function modelInfoCommon(c: JointCtx, j: number): number {
+  const a = c.a[0];
+  const ej = Math.exp(-a * c.theta[j]);
+  let info = 0;
+  for (let k = c.bmOff[j]; k < c.bmOff[j + 1]; k++) {
+    const s = 1 / (1 + ej * c.fInv[c.bmIdx[k]]);
+    info += s * (1 - s);
+  }
+  return info * a * a;
 }
 
 /** Per-item Fisher information of (a?, d, g?) against all models' θ, into c.info (k × k per item). */
 export function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: number }, from: number, to: number): number {
   const k = c.k;
+  if (c.common) {
+    // d alone is free (k = 1), and for the logistic item the information of d is Σ P(1 − P)
+    for (let i = from; i < to; i++) {
+      const fi = Math.exp(-c.d[i]);
+      let v = 0;
+      for (let kk = c.biOff[i]; kk < c.biOff[i + 1]; kk++) {
+        const s = 1 / (1 + c.eInv[c.biIdx[kk]] * fi);
+        v += s * (1 - s);
+      }
+      c.info[i] += v;
+    }
+    return 0;
+  }
   const dP = new Float64Array(3);
   for (let i = from; i < to; i++) {
     const o = i * k * k;
