@@ -6,6 +6,8 @@ import { simulate } from '../src/irt/simulate.js';
 import { fitIrt } from '../src/irt/fit.js';
 import { byModel, matrixFromRows, MISSING, type ResponseMatrix } from '../src/responses/matrix.js';
 import { grid, logNormalWeights } from '../src/irt/quadrature.js';
+import { estep, fillItemRows, newSums } from '../src/irt/estep.js';
+import { fullWindows as fullWindowsFor } from '../src/irt/mml.js';
 import { sigmoid } from '../src/irt/model.js';
 import { cli, tmpDir } from './support/fixtures.js';
 
@@ -56,6 +58,63 @@ function naiveMarginal(m: ResponseMatrix, a: number[], d: number[], variance = 1
   }
   return ll;
 }
+
+describe('the E-step', () => {
+  // The E-step visits models in chunks and items in tiles, and sums each model only over its grid window. This
+  // checks it against the textbook E-step written plainly, on a matrix larger than a chunk and a tile, with windows
+  // that are right, too narrow (they must be redone on the whole grid) and absent.
+  test('tiled and windowed sums equal the plain E-step', () => {
+    const sim = simulate({ models: 700, items: 600, model: '2pl', missing: 0.3, seed: 3 });
+    const m = sim.matrix;
+    const nI = m.items.length;
+    const nM = m.models.length;
+    const Q = 21;
+    const nodes = grid(Q, 5);
+    const logPrior = logNormalWeights(nodes, 0, 1);
+    const tab = new Float64Array(2 * nI * Q);
+    for (let i = 0; i < nI; i++) fillItemRows(tab, i, nodes, sim.params.a[i], -sim.params.a[i] * sim.params.b[i], 0);
+    const plain = { loglik: 0, rn: new Float64Array(2 * nI * Q), nq: new Float64Array(Q), mean: new Float64Array(nM) };
+    for (let j = 0; j < nM; j++) {
+      const ll = Array.from(logPrior);
+      for (let i = 0; i < nI; i++) {
+        const v = m.data[j * nI + i];
+        if (v === MISSING) continue;
+        for (let q = 0; q < Q; q++) ll[q] += tab[(2 * i + v) * Q + q];
+      }
+      const mx = Math.max(...ll);
+      const w = ll.map((x) => Math.exp(x - mx));
+      const s = w.reduce((a, b) => a + b, 0);
+      plain.loglik += mx + Math.log(s);
+      for (let q = 0; q < Q; q++) {
+        const p = w[q] / s;
+        plain.nq[q] += p;
+        plain.mean[j] += p * nodes[q];
+        for (let i = 0; i < nI; i++) {
+          const v = m.data[j * nI + i];
+          if (v === MISSING) continue;
+          plain.rn[2 * i * Q + q] += p;
+          plain.rn[(2 * i + 1) * Q + q] += v * p;
+        }
+      }
+    }
+    const sp = byModel(m);
+    const data = { nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value };
+    const close = (x: ArrayLike<number>, y: ArrayLike<number>, what: string) => {
+      for (let k = 0; k < x.length; k++) assert.ok(Math.abs(x[k] - y[k]) <= 1e-9 * Math.max(1, Math.abs(y[k])), `${what}[${k}]: ${x[k]} vs ${y[k]}`);
+    };
+    const narrow = new Int32Array(2 * nM);
+    for (let j = 0; j < nM; j++) narrow[2 * j] = narrow[2 * j + 1] = j % 2 ? 0 : Q - 1; // a one-point window at an end
+    for (const win of [undefined, fullWindowsFor(nM, Q), narrow]) {
+      const sums = newSums(nI, Q);
+      const post = { mean: new Float64Array(nM), sd: new Float64Array(nM), nodes };
+      estep(data, { tab, logPrior }, 0, nM, sums, post, win);
+      assert.ok(Math.abs(sums.loglik - plain.loglik) < 1e-7, `loglik ${sums.loglik} vs ${plain.loglik}`);
+      close(sums.nq, plain.nq, 'nq');
+      close(sums.rn, plain.rn, 'rn');
+      close(post.mean, plain.mean, 'mean');
+    }
+  });
+});
 
 describe('MML on data it has not seen, with missing responses', () => {
   test('2PL: the reported log-likelihood is the marginal one, and every small move away from the estimates lowers it', async () => {

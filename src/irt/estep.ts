@@ -66,6 +66,16 @@ const NEGLIGIBLE = 1e-15;
 const WINDOW_MARGIN = 3;
 const EDGE_DROP = 40;
 
+/**
+ * At leaderboard scale the item tables and the expected counts are ~20 MB each, and each model's answers touch
+ * nearly every item: visited model by model, every answer misses the cache twice. So models go in chunks and
+ * items in tiles: a chunk's likelihoods are summed tile by tile (one tile of `tab` stays in cache for every model
+ * of the chunk), then the posteriors are formed, then scattered into `rn` tile by tile. Each sum still adds its
+ * terms in the same order as a plain model-by-model loop, so the results are identical, bit for bit.
+ */
+const MODEL_CHUNK = 512;
+const ITEM_TILE = 256;
+
 export function estep(
   d: EStepData,
   t: EStepTables,
@@ -76,70 +86,116 @@ export function estep(
   win?: Int32Array,
 ): void {
   const Q = d.Q;
-  const ll = new Float64Array(Q);
-  const post = new Float64Array(Q);
-  const { offsets, index, value } = d;
+  const { offsets, index, value, nItems } = d;
   const { tab, logPrior } = t;
   const { rn, nq } = sums;
+  const chunk = Math.min(MODEL_CHUNK, Math.max(1, to - from));
+  // per model of the chunk: its log-likelihood on the grid, then its posterior weights, in the same slots
+  const ll = new Float64Array(chunk * Q);
+  const cursor = new Int32Array(chunk);
+  const wlo = new Int32Array(chunk);
+  const whi = new Int32Array(chunk);
+  const lo = new Int32Array(chunk);
+  const hi = new Int32Array(chunk);
   let total = 0;
-  for (let j = from; j < to; j++) {
-    const k0 = offsets[j];
-    const k1 = offsets[j + 1];
-    let wlo = win ? win[2 * j] : 0;
-    let whi = win ? win[2 * j + 1] : Q - 1;
-    let max = -Infinity;
-    for (;;) {
-      for (let q = wlo; q <= whi; q++) ll[q] = logPrior[q];
-      for (let k = k0; k < k1; k++) {
-        const base = (2 * index[k] + value[k]) * Q;
-        for (let q = wlo; q <= whi; q++) ll[q] += tab[base + q];
-      }
-      max = -Infinity;
-      for (let q = wlo; q <= whi; q++) if (ll[q] > max) max = ll[q];
-      const edgesLow = (wlo === 0 || ll[wlo] < max - EDGE_DROP) && (whi === Q - 1 || ll[whi] < max - EDGE_DROP);
-      if (edgesLow || (wlo === 0 && whi === Q - 1)) break;
-      wlo = 0;
-      whi = Q - 1;
+  for (let j0 = from; j0 < to; j0 += chunk) {
+    const n = Math.min(chunk, to - j0);
+    for (let u = 0; u < n; u++) {
+      const j = j0 + u;
+      wlo[u] = win ? win[2 * j] : 0;
+      whi[u] = win ? win[2 * j + 1] : Q - 1;
+      for (let q = wlo[u]; q <= whi[u]; q++) ll[u * Q + q] = logPrior[q];
+      cursor[u] = offsets[j];
     }
-    let s = 0;
-    for (let q = wlo; q <= whi; q++) {
-      const e = Math.exp(ll[q] - max);
-      post[q] = e;
-      s += e;
-    }
-    total += max + Math.log(s);
-    const inv = 1 / s;
-    let lo = whi + 1;
-    let hi = wlo - 1;
-    for (let q = wlo; q <= whi; q++) {
-      const w = post[q] * inv;
-      post[q] = w;
-      nq[q] += w;
-      if (w > NEGLIGIBLE) {
-        if (q < lo) lo = q;
-        hi = q;
+    for (let i1 = ITEM_TILE; i1 < nItems + ITEM_TILE; i1 += ITEM_TILE) {
+      for (let u = 0; u < n; u++) {
+        const end = offsets[j0 + u + 1];
+        const a = wlo[u];
+        const b = whi[u];
+        const row = u * Q;
+        let k = cursor[u];
+        for (; k < end && index[k] < i1; k++) {
+          const base = (2 * index[k] + value[k]) * Q;
+          for (let q = a; q <= b; q++) ll[row + q] += tab[base + q];
+        }
+        cursor[u] = k;
       }
     }
-    if (win) {
-      win[2 * j] = Math.max(0, lo - WINDOW_MARGIN);
-      win[2 * j + 1] = Math.min(Q - 1, hi + WINDOW_MARGIN);
-    }
-    if (posterior) {
-      let m1 = 0;
-      let m2 = 0;
-      for (let q = lo; q <= hi; q++) {
-        m1 += post[q] * posterior.nodes[q];
-        m2 += post[q] * posterior.nodes[q] * posterior.nodes[q];
+    for (let u = 0; u < n; u++) {
+      const j = j0 + u;
+      const row = u * Q;
+      let a = wlo[u];
+      let b = whi[u];
+      let max = -Infinity;
+      for (let q = a; q <= b; q++) if (ll[row + q] > max) max = ll[row + q];
+      const edgesLow = (a === 0 || ll[row + a] < max - EDGE_DROP) && (b === Q - 1 || ll[row + b] < max - EDGE_DROP);
+      if (!edgesLow) {
+        // the window was too narrow: this model again, on the whole grid
+        a = 0;
+        b = Q - 1;
+        for (let q = 0; q < Q; q++) ll[row + q] = logPrior[q];
+        for (let k = offsets[j]; k < offsets[j + 1]; k++) {
+          const base = (2 * index[k] + value[k]) * Q;
+          for (let q = 0; q < Q; q++) ll[row + q] += tab[base + q];
+        }
+        max = -Infinity;
+        for (let q = 0; q < Q; q++) if (ll[row + q] > max) max = ll[row + q];
       }
-      posterior.mean[j] = m1;
-      posterior.sd[j] = Math.sqrt(Math.max(0, m2 - m1 * m1));
+      let s = 0;
+      for (let q = a; q <= b; q++) {
+        const e = Math.exp(ll[row + q] - max);
+        ll[row + q] = e;
+        s += e;
+      }
+      total += max + Math.log(s);
+      const inv = 1 / s;
+      let l = b + 1;
+      let h = a - 1;
+      for (let q = a; q <= b; q++) {
+        const w = ll[row + q] * inv;
+        ll[row + q] = w;
+        nq[q] += w;
+        if (w > NEGLIGIBLE) {
+          if (q < l) l = q;
+          h = q;
+        }
+      }
+      lo[u] = l;
+      hi[u] = h;
+      if (win) {
+        win[2 * j] = Math.max(0, l - WINDOW_MARGIN);
+        win[2 * j + 1] = Math.min(Q - 1, h + WINDOW_MARGIN);
+      }
+      if (posterior) {
+        let m1 = 0;
+        let m2 = 0;
+        for (let q = l; q <= h; q++) {
+          m1 += ll[row + q] * posterior.nodes[q];
+          m2 += ll[row + q] * posterior.nodes[q] * posterior.nodes[q];
+        }
+        posterior.mean[j] = m1;
+        posterior.sd[j] = Math.sqrt(Math.max(0, m2 - m1 * m1));
+      }
+      cursor[u] = offsets[j];
     }
-    for (let k = k0; k < k1; k++) {
-      const base = 2 * index[k] * Q;
-      const x = value[k];
-      for (let q = lo; q <= hi; q++) {
-        rn[base + q] += post[q];
-        rn[base + Q + q] += x * post[q];
+    for (let i1 = ITEM_TILE; i1 < nItems + ITEM_TILE; i1 += ITEM_TILE) {
+      for (let u = 0; u < n; u++) {
+        const end = offsets[j0 + u + 1];
+        const l = lo[u];
+        const h = hi[u];
+        const row = u * Q;
+        let k = cursor[u];
+        for (; k < end && index[k] < i1; k++) {
+          const base = 2 * index[k] * Q;
+          if (value[k]) {
+            for (let q = l; q <= h; q++) {
+              const w = ll[row + q];
+              rn[base + q] += w;
+              rn[base + Q + q] += w;
+            }
+          } else for (let q = l; q <= h; q++) rn[base + q] += ll[row + q];
+        }
+        cursor[u] = k;
       }
     }
   }

@@ -13,7 +13,8 @@ import { heldOutMetrics } from './fitStats.js';
 import { balancedRanges, f64, sharedCopy } from '../parallel/shared.js';
 import { fitJoint, MAP_PRIORS } from './joint.js';
 import { slots } from './layout.js';
-import { fitMml, fullWindows, parallelEStep, type EStepRunner } from './mml.js';
+import { grid } from './quadrature.js';
+import { fitMml, guessWindows, parallelEStep, type EStepRunner } from './mml.js';
 import { runnerFor, type Runner } from '../parallel/pool.js';
 import { ITEM_MODELS, METHODS, prob, sigmoid, type ItemModel, type ItemParams, type Method } from './model.js';
 import { itemVariation } from './variation.js';
@@ -156,7 +157,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
 
     if (method === 'mml') {
       const Q = o.quadpts ?? 61;
-      const windows = fullWindows(nM, Q);
+      const windows = guessWindows(bm, variation, grid(Q, 6));
       const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
       const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration, finish: o.finish }, bm);
       emKind = r.em;
