@@ -59,7 +59,7 @@ describe('MML agrees with R mirt 1.47 on LSAT6 and LSAT7', opts, () => {
         const got = est[m].theta[j];
         assert.ok(Number.isFinite(got), `${m} finite for ${pattern}`);
         if (Number.isFinite(ref)) assert.ok(Math.abs(got - ref) <= 0.005, `${m} ${pattern}: ${got} vs ${ref}`);
-        if (m !== 'wle' && row[`se_${col}`] !== '' && row[`se_${col}`] !== 'NA') {
+        if (row[`se_${col}`] !== '' && row[`se_${col}`] !== 'NA') {
           assert.ok(Math.abs(est[m].se[j] - Number(row[`se_${col}`])) <= 0.005, `${m} se ${pattern}: ${est[m].se[j]} vs ${row[`se_${col}`]}`);
         }
       }

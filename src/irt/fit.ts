@@ -14,7 +14,7 @@ import { balancedRanges, f64, sharedCopy } from '../parallel/shared.js';
 import { fitJoint, MAP_PRIORS } from './joint.js';
 import { slots } from './layout.js';
 import { grid } from './quadrature.js';
-import { fitMml, guessWindows, parallelEStep, type EStepRunner } from './mml.js';
+import { fitMml, guessWindows, THREE_PL_D_SD, parallelEStep, type EStepRunner } from './mml.js';
 import { runnerFor, type Runner } from '../parallel/pool.js';
 import { ITEM_MODELS, METHODS, prob, sigmoid, type ItemModel, type ItemParams, type Method } from './model.js';
 import { itemVariation } from './variation.js';
@@ -219,7 +219,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
         heldItems.push(...extreme);
         heldHow = 'priors d ~ N(0, 3²)' + (model === '2pl' || model === '3pl' ? ' and log a ~ N(0, 0.5²)' : '') + ' on items that every model answering them got right (or wrong)';
       }
-      if (model === '3pl') priors = o.guessing === undefined ? { c: 'Beta(5, 17)', log_a: 'N(0, 0.5²)' } : {};
+      if (model === '3pl') priors = { ...(o.guessing === undefined ? { c: 'Beta(5, 17)', log_a: 'N(0, 0.5²)' } : {}), d: `N(0, ${THREE_PL_D_SD}²) (d = −a·b; N(0, 3²) on items without variation)` };
       nParams = r.layout.size;
     } else {
       const r = await fitJoint(m, { model, method, tol: o.tol, maxIter: o.maxIter, guessing: o.guessing, onIteration: o.onIteration }, { bm, bi }, runner);

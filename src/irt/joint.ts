@@ -162,7 +162,8 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
       for (let j = 0; j < nM; j++) theta[j] = (theta[j] + prevT[j]) / 2;
     }
     // judged on where the sweep left the parameters, after the scale is pinned again
-    const change = Math.max(maxDiff(a, prevA), maxDiff(d, prevD), freeG ? maxDiff(g, prevG) : 0, maxDiff(theta, prevT));
+    // Only the active parameters count: those sitting out are moved by pinScale alone, and are estimated afresh after.
+    const change = Math.max(maxDiff(a, prevA, activeI), maxDiff(d, prevD, activeI), freeG ? maxDiff(g, prevG, activeI) : 0, maxDiff(theta, prevT, activeM));
     // sweeps that stop contracting turn damping on for the rest of the fit
     if (iterations > 20 && change > 0.5 * lastChange) damp = true;
     lastLlChange = Number.isFinite(ll) && Number.isFinite(loglik) ? Math.abs(ll - loglik) : Infinity;
@@ -319,9 +320,10 @@ function invertBlocks(info: Float64Array, nI: number, k: number): Float64Array[]
   return out;
 }
 
-function maxDiff(x: Float64Array, y: Float64Array): number {
+function maxDiff(x: Float64Array, y: Float64Array, active: Uint8Array): number {
   let m = 0;
   for (let k = 0; k < x.length; k++) {
+    if (!active[k]) continue;
     const v = Math.abs(x[k] - y[k]);
     if (v > m) m = v;
   }

@@ -143,6 +143,9 @@ export interface MmlResult {
   em: string;
 }
 
+/** sd of the 3pl's weak prior on d (see priorsOf) */
+export const THREE_PL_D_SD = 10;
+
 const PX_UNTIL = 1e-3;
 /** ...or after this many steps, whatever the size: where a slope sits at its bound the expanded model has no fixed point, and PX-EM cycles. */
 const PX_MAX_STEPS = 60;
@@ -164,6 +167,10 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
 
   const priorsOf = (i: number): ItemPriors => {
     const p: ItemPriors = {};
+    // The 3pl can explain an item that almost nobody gets right as guessing alone (P ≈ c for every θ); its d then
+    // has no finite estimate and EM walks it toward −∞ for thousands of cycles (MATH: b past 35 after 300 cycles).
+    // A weak prior stops the walk and moves ordinary items' d by far less than their standard error.
+    if (o.model === '3pl') p.dSd = THREE_PL_D_SD;
     if (variation.extreme[i]) {
       p.dSd = 3;
       if (L.freeA) p.logASd = 0.5;
