@@ -99,6 +99,13 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
   }
   iaa += 1e-9;
   idd += 1e-9;
+  if (a >= SLOPE_BOUND && ga * idd - iad * gd > 0) {
+    // The slope sits at its bound and the joint step would push it further: the joint step's d assumes a moves, and
+    // with a held it overshoots, so that d and the models' θ chase each other for hundreds of sweeps. Step d alone.
+    const step = clamp(gd / idd, 1);
+    c.d[i] = d + step;
+    return { ll, change: Math.abs(step) };
+  }
   const det = iaa * idd - iad * iad;
   if (!(det > 0)) return { ll, change: 0 };
   let sa = (idd * ga - iad * gd) / det;
@@ -210,8 +217,18 @@ function item3pl(c: JointCtx, i: number): { ll: number; change: number } {
     for (let q = 0; q < p; q++) info[q * k + p] = info[p * k + q];
   }
   if (!c.step) return { ll, change: 0 };
-  const step = solveSpd(info, grad, k);
+  let step = solveSpd(info, grad, k);
   if (!step) return { ll, change: 0 };
+  if (a >= SLOPE_BOUND && step[0] > 0) {
+    // the slope is held at its bound (see itemLogistic): the step in the other parameters with a fixed
+    const m = k - 1;
+    const sub = new Float64Array(m * m);
+    for (let p = 0; p < m; p++) for (let q = 0; q < m; q++) sub[p * m + q] = info[(p + 1) * k + q + 1];
+    const rest = solveSpd(sub, grad.subarray(1), m);
+    if (!rest) return { ll, change: 0 };
+    step = new Float64Array(k);
+    step.set(rest, 1);
+  }
   let big = 0;
   for (let p = 0; p < k; p++) big = Math.max(big, Math.abs(step[p]));
   let scale = big > 1 ? 1 / big : 1;
