@@ -69,6 +69,13 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
   const common = o.model === 'rasch' || o.model === '1pl';
   const eInv = f64(common ? nM : 0);
   const fInv = f64(common ? nI : 0);
+  /** the common-slope kernels' tables at the current θ and d */
+  const tabulateE = () => {
+    for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
+  };
+  const tabulateF = () => {
+    for (let i = 0; i < nI; i++) fInv[i] = Math.exp(-d[i]);
+  };
   const ctx: JointCtx = {
     biOff: bi.offsets, biIdx: bi.index, biVal: bi.value,
     bmOff: bm.offsets, bmIdx: bm.index, bmVal: bm.value,
@@ -153,11 +160,11 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     prevT.set(theta);
     // The log-likelihood costs a log1p per answer: it is computed once the parameters are nearly still.
     ctx.wantLL = lastChange < 100 * tol;
-    if (common) for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
+    if (common) tabulateE();
     const items = await runner.run<{ ll: number; change: number }>('jointItems', itemRanges, () => ctx);
     const ll = ctx.wantLL ? items.reduce((s, r) => s + r.ll, 0) : -Infinity;
     if (commonA) updateCommonSlope();
-    if (common) for (let i = 0; i < nI; i++) fInv[i] = Math.exp(-d[i]);
+    if (common) tabulateF();
     await runner.run('jointModels', modelRanges, () => ctx);
     pinScale();
     if (damp || (o.model === '3pl' && iterations > 10)) {
@@ -191,7 +198,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
   if (!converged || !Number.isFinite(loglik)) {
     ctx.wantLL = true;
     ctx.step = false;
-    if (common) for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
+    if (common) tabulateE();
     loglik = (await runner.run<{ ll: number }>('jointItems', itemRanges, () => ctx)).reduce((s, r) => s + r.ll, 0);
     ctx.step = true;
   }
@@ -298,8 +305,8 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
   const thetaSe = f64(nM);
   if (common) {
     // the final θ and d, extremes and bias correction included
-    for (let j = 0; j < nM; j++) eInv[j] = Math.exp(-a[0] * theta[j]);
-    for (let i = 0; i < nI; i++) fInv[i] = Math.exp(-d[i]);
+    tabulateE();
+    tabulateF();
   }
   await runner.run('jointModelInfo', modelRanges, () => ({ ...ctx, thetaSe }));
   const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);

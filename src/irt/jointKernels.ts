@@ -57,6 +57,7 @@ export function jointItemsKernel(c: JointCtx, from: number, to: number): { ll: n
   return { ll, change };
 }
 
+/** One Fisher-scoring step in (a, d) for a 2pl item (the common-slope models take itemCommon). */
 function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
   const a = c.a[i];
   const d = c.d[i];
@@ -86,16 +87,9 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
   if (c.isMap) {
     gd -= d / (c.dSd * c.dSd);
     idd += 1 / (c.dSd * c.dSd);
-    if (c.freeA) {
-      const v2 = c.logASd * c.logASd;
-      ga -= Math.log(a) / (v2 * a);
-      iaa += 1 / (v2 * a * a);
-    }
-  }
-  if (!c.freeA) {
-    const step = clamp(gd / Math.max(idd, 1e-12), 1);
-    c.d[i] = d + step;
-    return { ll, change: Math.abs(step) };
+    const v2 = c.logASd * c.logASd;
+    ga -= Math.log(a) / (v2 * a);
+    iaa += 1 / (v2 * a * a);
   }
   iaa += 1e-9;
   idd += 1e-9;
