@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { GradusError } from '../errors.js';
+import { flagName } from './options.js';
 import { commands } from './commands/index.js';
 
 export function buildProgram(): Command {
@@ -23,7 +24,7 @@ export async function main(argv: string[]): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
     }
     if (e instanceof GradusError) {
-      process.stderr.write(`gradus: ${e.message}\n`);
+      process.stderr.write(`gradus: ${e.render(flagName)}\n`);
       return 2;
     }
     const err = e as Error;

@@ -28,6 +28,11 @@ export function readOptionsFrom(o: Record<string, unknown>): ReadOptions {
   };
 }
 
+/** A library option's flag: maxIter → --max-iter. */
+export function flagName(option: string): string {
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+}
+
 export function num(v: unknown, flag: string): number {
   const x = Number(v);
   if (v === undefined || v === '' || !Number.isFinite(x)) {

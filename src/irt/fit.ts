@@ -3,7 +3,7 @@
  * fitIrt(matrix, options) → item parameters in the IRT parameterisation (b is a difficulty, not the intercept),
  * model abilities with SEs, fit statistics, and what was held finite or dropped and why.
  */
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import { countObserved, MISSING, type ResponseMatrix } from '../responses/matrix.js';
 import { buildViews } from '../responses/views.js';
 import { phase } from '../util/phase.js';
@@ -353,14 +353,14 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
 }
 
 function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Method) {
-  if (!ITEM_MODELS.includes(model)) throw new GradusError(`unknown model "${model}"`, `Use one of: ${ITEM_MODELS.join(', ')}.`);
-  if (!METHODS.includes(method)) throw new GradusError(`unknown method "${method}"`, `Use one of: ${METHODS.join(', ')}.`);
+  if (!ITEM_MODELS.includes(model)) throw new GradusError(`unknown ${option('model')} "${model}"`, `Use one of: ${ITEM_MODELS.join(', ')}.`);
+  if (!METHODS.includes(method)) throw new GradusError(`unknown ${option('method')} "${method}"`, `Use one of: ${METHODS.join(', ')}.`);
   if (o.guessing !== undefined) {
-    if (model !== '3pl') throw new GradusError(`--guessing goes with --model 3pl, not ${model}`, 'Drop --guessing, or fit --model 3pl.');
-    if (!(o.guessing >= 0 && o.guessing < 1)) throw new GradusError(`--guessing ${o.guessing} is not in [0, 1)`, 'Give the chance of a right guess, e.g. 0.25 for four options.');
+    if (model !== '3pl') throw new GradusError(`${option('guessing')} goes with ${option('model')} 3pl, not ${model}`, `Drop ${option('guessing')}, or fit ${option('model')} 3pl.`);
+    if (!(o.guessing >= 0 && o.guessing < 1)) throw new GradusError(`${option('guessing')} ${o.guessing} is not in [0, 1)`, 'Give the chance of a right guess, e.g. 0.25 for four options.');
   }
   if (o.holdout !== undefined && !(o.holdout > 0 && o.holdout < 1)) {
-    throw new GradusError(`--holdout ${o.holdout} is not a share in (0, 1)`, 'Give the share of responses to hide, e.g. --holdout 0.1.');
+    throw new GradusError(`${option('holdout')} ${o.holdout} is not a share in (0, 1)`, `Give the share of responses to hide, e.g. ${option('holdout')} 0.1.`);
   }
   const nM = m.models.length;
   const nI = m.items.length;
@@ -370,7 +370,7 @@ function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Me
   const n = countObserved(m);
   const perItem = model === '3pl' ? 3 : model === '2pl' ? 2 : 1;
   if (n <= perItem * nI) {
-    throw new GradusError(`${n} responses cannot identify ${perItem * nI} item parameters`, 'Collect more responses, or fit a simpler model (--model rasch).');
+    throw new GradusError(`${n} responses cannot identify ${perItem * nI} item parameters`, `Collect more responses, or fit a simpler model (${option('model')} rasch).`);
   }
 }
 
