@@ -4,7 +4,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { kernels, type KernelName } from './kernels.js';
+import { kernels, type KernelName } from '../irt/kernels.js';
 
 export interface Runner {
   readonly size: number;
@@ -31,7 +31,7 @@ export function defaultThreads(): number {
 export class WorkerPool implements Runner {
   private readonly workers: Worker[];
   constructor(readonly size = defaultThreads()) {
-    this.workers = Array.from({ length: size }, () => new Worker(new URL('./worker.js', import.meta.url)));
+    this.workers = Array.from({ length: size }, () => new Worker(new URL('../irt/worker.js', import.meta.url)));
     // Workers must not keep a finished CLI alive, nor die silently.
     for (const w of this.workers) w.unref();
   }

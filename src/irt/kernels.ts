@@ -1,6 +1,6 @@
-import { estepKernel } from '../irt/estep.js';
-import { jointItemInfoKernel, jointItemsKernel, jointModelInfoKernel, jointModelsKernel } from '../irt/jointKernels.js';
-import { itemFitKernel } from '../irt/fitStats.js';
+import { estepKernel } from './estep.js';
+import { jointItemInfoKernel, jointItemsKernel, jointModelInfoKernel, jointModelsKernel } from './jointKernels.js';
+import { itemFitKernel } from './fitStats.js';
 import { colsFillKernel, rowsFillKernel } from '../responses/views.js';
 
 /** Every kernel a worker can run, by name. Each is (ctx, from, to) → a small result, and writes into shared arrays. */
