@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { simulate } from '../src/irt/simulate.js';
 import { fitIrt } from '../src/irt/fit.js';
-import { byModel, matrixFromRows, MISSING, type ResponseMatrix } from '../src/responses/matrix.js';
+import { byItem, byModel, matrixFromRows, MISSING, type ResponseMatrix } from '../src/responses/matrix.js';
 import { grid, logNormalWeights } from '../src/irt/quadrature.js';
-import { estep, fillItemRows, newSums } from '../src/irt/estep.js';
+import { estep, fillItemRows } from '../src/irt/estep.js';
 import { fullWindows as fullWindowsFor } from '../src/irt/mml.js';
 import { sigmoid } from '../src/irt/model.js';
 import { cli, tmpDir } from './support/fixtures.js';
@@ -99,15 +99,16 @@ describe('the E-step', () => {
     }
     const sp = byModel(m);
     const data = { nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value };
+    const bi = byItem(m, sp);
+    const items = { iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value };
     const close = (x: ArrayLike<number>, y: ArrayLike<number>, what: string) => {
       for (let k = 0; k < x.length; k++) assert.ok(Math.abs(x[k] - y[k]) <= 1e-9 * Math.max(1, Math.abs(y[k])), `${what}[${k}]: ${x[k]} vs ${y[k]}`);
     };
     const narrow = new Int32Array(2 * nM);
     for (let j = 0; j < nM; j++) narrow[2 * j] = narrow[2 * j + 1] = j % 2 ? 0 : Q - 1; // a one-point window at an end
     for (const win of [undefined, fullWindowsFor(nM, Q), narrow]) {
-      const sums = newSums(nI, Q);
       const post = { mean: new Float64Array(nM), sd: new Float64Array(nM), nodes };
-      estep(data, { tab, logPrior }, 0, nM, sums, post, win);
+      const sums = estep(data, { tab, logPrior }, items, post, win);
       assert.ok(Math.abs(sums.loglik - plain.loglik) < 1e-7, `loglik ${sums.loglik} vs ${plain.loglik}`);
       close(sums.nq, plain.nq, 'nq');
       close(sums.rn, plain.rn, 'rn');

@@ -4,7 +4,7 @@
  * adjustment, as Winsteps does) and WLE (Warm's weighted likelihood, finite by construction). Each with its SE.
  */
 import type { SparseView } from '../responses/matrix.js';
-import { estep, fillItemRows, newSums } from './estep.js';
+import { estep, fillItemRows } from './estep.js';
 import { sigmoid, type ItemParams } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
 
@@ -39,8 +39,7 @@ export function abilities(sp: SparseView, items: ItemParams, o: AbilityOptions):
     for (let i = 0; i < nI; i++) {
       if (!o.skipItem?.[i]) fillItemRows(tab, i, nodes, items.a[i], -items.a[i] * items.b[i], items.c[i]);
     }
-    const sums = newSums(nI, Q);
-    estep({ nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value }, { tab, logPrior: logNormalWeights(nodes, o.mean ?? 0, o.variance ?? 1) }, 0, nM, sums, { mean: theta, sd: se, nodes });
+    estep({ nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value }, { tab, logPrior: logNormalWeights(nodes, o.mean ?? 0, o.variance ?? 1) }, null, { mean: theta, sd: se, nodes });
     return { theta, se };
   }
   for (let j = 0; j < nM; j++) {

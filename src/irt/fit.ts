@@ -9,16 +9,20 @@ import { buildViews } from '../responses/views.js';
 import { phase } from '../util/phase.js';
 import { rng } from '../util/rng.js';
 import { abilities, type AbilityMethod } from './abilities.js';
-import { heldOutMetrics } from './fitStats.js';
+import { heldOutMetrics, ITEM_FIT } from './fitStats.js';
 import { balancedRanges, f64, sharedCopy } from '../parallel/shared.js';
 import { fitJoint, MAP_PRIORS } from './joint.js';
 import { slots } from './layout.js';
 import { grid } from './quadrature.js';
-import { fitMml, guessWindows, THREE_PL_D_SD, parallelEStep, type EStepRunner } from './mml.js';
-import { runnerFor, type Runner } from '../parallel/pool.js';
+import { fitMml, guessWindows, THREE_PL_D_SD, runnerEStep } from './mml.js';
+import { runnerFor } from '../parallel/pool.js';
+import type { Runner } from '../parallel/runner.js';
 import { ITEM_MODELS, METHODS, prob, sigmoid, type ItemModel, type ItemParams, type Method } from './model.js';
 import { itemVariation } from './variation.js';
 import { SLOPE_BOUND } from './itemStep.js';
+
+/** each worker thread of the pool starts here, with the registry of the engine's kernels */
+const WORKER = new URL('./worker.js', import.meta.url);
 
 export interface FitOptions {
   model?: ItemModel;
@@ -35,7 +39,6 @@ export interface FitOptions {
   quadpts?: number;
   /** mml: finish at the grid maximum (plain) or at the PX-EM fixed point (px); default by size */
   finish?: 'plain' | 'px';
-  estepRunner?: EStepRunner;
   /** threads to spread the work over; by default a worker pool on big data, this thread on small */
   runner?: Runner;
   onIteration?: (it: number, loglik: number, change: number) => void;
@@ -98,6 +101,11 @@ export interface FitResult {
   info: FitInfo;
 }
 
+/** the work a fit spreads over threads: an MML answer costs a grid's worth of terms per E-step, a joint one a term */
+export function fitWork(nResponses: number, method: Method): number {
+  return nResponses * (method === 'mml' ? 20 : 1);
+}
+
 export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise<FitResult> {
   const t0 = performance.now();
   const model = o.model ?? 'rasch';
@@ -125,7 +133,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   const nM = m.models.length;
   const nI = m.items.length;
   // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
-  const runner = o.runner ?? runnerFor(countObserved(m) * (method === 'mml' ? 20 : 1));
+  const runner = o.runner ?? runnerFor(WORKER, fitWork(countObserved(m), method));
   try {
     phase('start');
     const { bm, bi } = await buildViews(m, runner);
@@ -158,8 +166,8 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     if (method === 'mml') {
       const Q = o.quadpts ?? 61;
       const windows = guessWindows(bm, variation, grid(Q, 6));
-      const estepRunner = o.estepRunner ?? parallelEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value }, windows);
-      const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estepRunner, onIteration: o.onIteration, finish: o.finish }, bm);
+      const estep = runnerEStep(runner, { nItems: nI, Q, offsets: bm.offsets, index: bm.index, value: bm.value, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, windows);
+      const r = await fitMml(m, variation, { model, guessing: o.guessing, tol: o.tol, maxIter: o.maxIter, quadpts: Q, estep, nResponses: bm.index.length, onIteration: o.onIteration, finish: o.finish });
       emKind = r.em;
       const s = r.state;
       for (let i = 0; i < nI; i++) {
@@ -281,7 +289,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     const shared = { a: sharedCopy(params.a), b: sharedCopy(params.b), c: sharedCopy(params.c), theta: sharedCopy(theta) };
     // Rasch and 1pl: one slope, no guessing, so P factors into a per-model and a per-item exp
     const eInv = model === 'rasch' || model === '1pl' ? sharedCopy(theta.map((t) => Math.exp(-params.a[0] * t))) : undefined;
-    await runner.run('itemFit', balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit, eInv }));
+    await runner.run(ITEM_FIT, balancedRanges(bi.offsets, runner.size), () => ({ offsets: bi.offsets, index: bi.index, value: bi.value, ...shared, infit, outfit, eInv }));
     for (let i = 0; i < nI; i++) {
       if (variation.n[i] === 0) {
         params.a[i] = NaN;

@@ -3,6 +3,7 @@
  * mirt's itemfit refuses missing data; these do not need to).
  * outfit = mean of z² over the item's answers, infit = Σ (x − P)² / Σ P(1 − P).
  */
+import type { Kernel } from '../parallel/runner.js';
 import { prob } from './model.js';
 
 export interface ItemFitCtx {
@@ -47,6 +48,8 @@ export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
   }
   return 0;
 }
+
+export const ITEM_FIT: Kernel<ItemFitCtx, number> = { name: 'itemFit', run: itemFitKernel };
 
 /** Held-out scoring as py-irt papers report it: mean log-loss, accuracy at 0.5, and ROC AUC. */
 export function heldOutMetrics(p: Float64Array, y: Uint8Array): { n: number; logloss: number; accuracy: number; auc: number } {

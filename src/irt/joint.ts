@@ -11,9 +11,9 @@
  */
 import { byItem, byModel, type ResponseMatrix, type SparseView } from '../responses/matrix.js';
 import { balancedRanges, f64, u8 } from '../parallel/shared.js';
-import { serialRunner, type Runner } from '../parallel/pool.js';
+import { serialRunner, type Runner } from '../parallel/runner.js';
 import { solveSpd } from '../util/linalg.js';
-import { modelScore, type JointCtx } from './jointKernels.js';
+import { JOINT_ITEM_INFO, JOINT_ITEMS, JOINT_MODEL_INFO, JOINT_MODELS, jointLoglik, modelScore, type JointCtx } from './jointKernels.js';
 import { SLOPE_BOUND } from './itemStep.js';
 import { phase } from '../util/phase.js';
 import { sigmoid, type ItemModel } from './model.js';
@@ -83,6 +83,7 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     common, eInv, fInv,
     freeA, freeG, is3pl: o.model === '3pl', isMap,
     wantLL: false,
+    itemLl: f64(nI),
     step: true,
     ...MAP_PRIORS,
   };
@@ -161,11 +162,11 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     // The log-likelihood costs a log1p per answer: it is computed once the parameters are nearly still.
     ctx.wantLL = lastChange < 100 * tol;
     if (common) tabulateE();
-    const items = await runner.run<{ ll: number; change: number }>('jointItems', itemRanges, () => ctx);
-    const ll = ctx.wantLL ? items.reduce((s, r) => s + r.ll, 0) : -Infinity;
+    await runner.run(JOINT_ITEMS, itemRanges, () => ctx);
+    const ll = ctx.wantLL ? jointLoglik(ctx) : -Infinity;
     if (commonA) updateCommonSlope();
     if (common) tabulateF();
-    await runner.run('jointModels', modelRanges, () => ctx);
+    await runner.run(JOINT_MODELS, modelRanges, () => ctx);
     pinScale();
     if (damp || (o.model === '3pl' && iterations > 10)) {
       // The sweeps can settle into a 2-cycle: the 3pl's priors pull against the pinned scale, and items that
@@ -199,7 +200,8 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     ctx.wantLL = true;
     ctx.step = false;
     if (common) tabulateE();
-    loglik = (await runner.run<{ ll: number }>('jointItems', itemRanges, () => ctx)).reduce((s, r) => s + r.ll, 0);
+    await runner.run(JOINT_ITEMS, itemRanges, () => ctx);
+    loglik = jointLoglik(ctx);
     ctx.step = true;
   }
 
@@ -308,10 +310,10 @@ export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm:
     tabulateE();
     tabulateF();
   }
-  await runner.run('jointModelInfo', modelRanges, () => ({ ...ctx, thetaSe }));
+  await runner.run(JOINT_MODEL_INFO, modelRanges, () => ({ ...ctx, thetaSe }));
   const k = (freeA ? 1 : 0) + 1 + (freeG ? 1 : 0);
   const info = f64(nI * k * k);
-  await runner.run('jointItemInfo', itemRanges, () => ({ ...ctx, info, k }));
+  await runner.run(JOINT_ITEM_INFO, itemRanges, () => ({ ...ctx, info, k }));
   const itemCov = invertBlocks(info, nI, k);
   phase('joint: standard errors');
   const c = Float64Array.from(g, (x) => (x === -Infinity ? 0 : sigmoid(x)));

@@ -5,6 +5,7 @@
  * With one slope for all items (rasch, 1pl) exp(−aθ − d) = exp(−aθ)·exp(−d): the caller tabulates both factors once
  * a pass (`eInv` per model, `fInv` per item), and an answer then costs a multiply and a divide instead of an exp.
  */
+import type { Kernel } from '../parallel/runner.js';
 import { solveSpd } from '../util/linalg.js';
 import { sigmoid } from './model.js';
 import { SLOPE_BOUND } from './itemStep.js';
@@ -35,6 +36,8 @@ export interface JointCtx {
   isMap: boolean;
   /** compute the joint log-likelihood in the item sweep (costs a log1p per answer; only wanted near convergence) */
   wantLL: boolean;
+  /** per item: its part of the joint log-likelihood, from the last item sweep with wantLL (added up in item order by the caller) */
+  itemLl: Float64Array;
   /** false: only compute the log-likelihood, move nothing */
   step: boolean;
   thetaSd: number;
@@ -44,17 +47,23 @@ export interface JointCtx {
   cBeta: number;
 }
 
-/** One Fisher-scoring step for each active item in [from, to); returns the joint log-likelihood of these items before the step and the largest step. */
-export function jointItemsKernel(c: JointCtx, from: number, to: number): { ll: number; change: number } {
-  let ll = 0;
+/** One Fisher-scoring step for each active item in [from, to); each item's joint log-likelihood before the step into c.itemLl; returns the largest step. */
+export function jointItemsKernel(c: JointCtx, from: number, to: number): number {
   let change = 0;
   for (let i = from; i < to; i++) {
     if (!c.activeI[i]) continue;
     const r = c.is3pl ? item3pl(c, i) : c.common ? itemCommon(c, i) : itemLogistic(c, i);
-    ll += r.ll;
+    c.itemLl[i] = r.ll;
     if (r.change > change) change = r.change;
   }
-  return { ll, change };
+  return change;
+}
+
+/** The joint log-likelihood of the last item sweep: the active items' parts added in item order, whatever the threads. */
+export function jointLoglik(c: JointCtx): number {
+  let ll = 0;
+  for (let i = 0; i < c.itemLl.length; i++) if (c.activeI[i]) ll += c.itemLl[i];
+  return ll;
 }
 
 /** One Fisher-scoring step in (a, d) for a 2pl item (the common-slope models take itemCommon). */
@@ -387,3 +396,8 @@ export function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: numbe
   }
   return 0;
 }
+
+export const JOINT_ITEMS: Kernel<JointCtx, number> = { name: 'jointItems', run: jointItemsKernel };
+export const JOINT_MODELS: Kernel<JointCtx, { change: number }> = { name: 'jointModels', run: jointModelsKernel };
+export const JOINT_MODEL_INFO: Kernel<JointCtx & { thetaSe: Float64Array }, number> = { name: 'jointModelInfo', run: jointModelInfoKernel };
+export const JOINT_ITEM_INFO: Kernel<JointCtx & { info: Float64Array; k: number }, number> = { name: 'jointItemInfo', run: jointItemInfoKernel };

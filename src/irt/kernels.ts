@@ -1,18 +1,15 @@
-import { estepKernel } from './estep.js';
-import { jointItemInfoKernel, jointItemsKernel, jointModelInfoKernel, jointModelsKernel } from './jointKernels.js';
-import { itemFitKernel } from './fitStats.js';
-import { colsFillKernel, rowsFillKernel } from '../responses/views.js';
+/**
+ * The registry of every kernel a worker thread can run, by name: imported only by the worker's entry (worker.ts).
+ * Each kernel carries its own name, so a name cannot point at another kernel, and its context type is checked
+ * where the main thread calls it (Runner.run is generic in the kernel's context).
+ */
+import type { Kernel } from '../parallel/runner.js';
+import { ESTEP_POSTERIORS, ESTEP_SCATTER } from './estep.js';
+import { JOINT_ITEM_INFO, JOINT_ITEMS, JOINT_MODEL_INFO, JOINT_MODELS } from './jointKernels.js';
+import { ITEM_FIT } from './fitStats.js';
+import { COLS_FILL, ROWS_FILL } from '../responses/views.js';
 
-/** Every kernel a worker can run, by name. Each is (ctx, from, to) → a small result, and writes into shared arrays. */
-export const kernels = {
-  estep: estepKernel,
-  jointItems: jointItemsKernel,
-  jointModels: jointModelsKernel,
-  jointModelInfo: jointModelInfoKernel,
-  jointItemInfo: jointItemInfoKernel,
-  itemFit: itemFitKernel,
-  rowsFill: rowsFillKernel,
-  colsFill: colsFillKernel,
-};
+const ALL: Kernel<never, unknown>[] = [ESTEP_POSTERIORS, ESTEP_SCATTER, JOINT_ITEMS, JOINT_MODELS, JOINT_MODEL_INFO, JOINT_ITEM_INFO, ITEM_FIT, ROWS_FILL, COLS_FILL];
 
-export type KernelName = keyof typeof kernels;
+export const KERNELS: ReadonlyMap<string, Kernel<never, unknown>> = new Map(ALL.map((k) => [k.name, k]));
+if (KERNELS.size !== ALL.length) throw new Error('two kernels share a name in src/irt/kernels.ts');

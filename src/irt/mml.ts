@@ -3,16 +3,16 @@
  * with the SQUAREM accelerator (Varadhan & Roland 2008) and a monotonicity guard, so that a fit is
  * both mirt-exact on classic data and quick on leaderboard data.
  */
-import { byModel, type ResponseMatrix } from '../responses/matrix.js';
+import type { ResponseMatrix } from '../responses/matrix.js';
 import { invertSpd } from '../util/linalg.js';
-import { estep, fillItemRows, newSums, nOffset, rOffset, type EStepData, type EStepSums, type EStepTables } from './estep.js';
+import { ESTEP_POSTERIORS, ESTEP_SCATTER, fillItemRows, newPosteriors, nOffset, rOffset, sumModels, type ByItem, type EStepData, type EStepSums, type EStepTables, type PosteriorMoments } from './estep.js';
 import { itemScore, itemStep, SLOPE_BOUND, type Free, type ItemPriors, type ItemState } from './itemStep.js';
 import { cloneState, layoutFor, pack, slots, unpack, type Layout, type MmlState } from './layout.js';
 import { sigmoid, type ItemModel } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
 import { phase } from '../util/phase.js';
 import { balancedRanges, f64, i32 } from '../parallel/shared.js';
-import type { Runner } from '../parallel/pool.js';
+import type { Runner } from '../parallel/runner.js';
 import type { SparseView } from '../responses/matrix.js';
 import type { ItemVariation } from './variation.js';
 
@@ -31,20 +31,35 @@ export interface MmlOptions {
   priors?: { cAlpha: number; cBeta: number; logASd?: number };
   /** full observed information (numerical Hessian) when the model has at most this many parameters */
   fullInfoMax?: number;
-  estepRunner?: EStepRunner;
+  /** the E-step, over the fit's threads (see runnerEStep) */
+  estep: EStepRunner;
+  /** answers × grid points decide how EM finishes (see PLAIN_FINISH_WORK) */
+  nResponses: number;
   onIteration?: (it: number, loglik: number, change: number) => void;
   /** plain: finish with plain EM at the grid maximum (mirt's answer); px: stop at the PX-EM fixed point; default by size */
   finish?: 'plain' | 'px';
 }
 
-/** Runs the E-step over all models; swapped for a worker pool on big data. */
-export type EStepRunner = (data: EStepData, tables: EStepTables, posterior?: { mean: Float64Array; sd: Float64Array; nodes: Float64Array }) => Promise<EStepSums>;
+/** The E-step over all models, for the item tables given; `moments` asks for each model's posterior mean and sd. */
+export type EStepRunner = (tables: EStepTables, moments?: PosteriorMoments) => Promise<EStepSums>;
 
-export const serialEStep: EStepRunner = async (data, tables, posterior) => {
-  const sums = newSums(data.nItems, data.Q);
-  estep(data, tables, 0, data.offsets.length - 1, sums, posterior);
-  return sums;
-};
+/**
+ * The E-step's two kernels spread over a runner's threads: posteriors by model ranges, expected counts by item
+ * ranges; the sums over models are added here in model order, so the result does not depend on the runner's size.
+ */
+export function runnerEStep(runner: Runner, data: EStepData & ByItem, win?: Int32Array): EStepRunner {
+  const nM = data.offsets.length - 1;
+  const modelRanges = balancedRanges(data.offsets, runner.size);
+  const itemRanges = balancedRanges(data.iOffsets, runner.size);
+  const post = newPosteriors(nM, data.Q);
+  return async (t, moments) => {
+    await runner.run(ESTEP_POSTERIORS, modelRanges, () => ({ ...data, ...t, ...post, ...(moments ?? {}), win }));
+    const sums: EStepSums = { loglik: 0, rn: f64(2 * data.nItems * data.Q), nq: new Float64Array(data.Q) };
+    sums.loglik = sumModels(post, data.Q, nM, sums.nq);
+    await runner.run(ESTEP_SCATTER, itemRanges, () => ({ ...data, ...post, rn: sums.rn }));
+    return sums;
+  };
+}
 
 /** Grid windows per model (see estep), starting on the whole grid. The logistic models' posteriors are log-concave; the 3pl's are close to it for the small c its prior allows. */
 export function fullWindows(nModels: number, Q: number): Int32Array {
@@ -105,24 +120,6 @@ export function guessWindows(sp: SparseView, variation: ItemVariation, nodes: Fl
   return win;
 }
 
-/** The E-step spread over a runner's threads: each range sums into its own shared scratch, then the sums are added. */
-export function parallelEStep(runner: Runner, data: EStepData, win?: Int32Array): EStepRunner {
-  const ranges = balancedRanges(data.offsets, runner.size);
-  const size = data.nItems * data.Q;
-  const scratch = ranges.map(() => ({ rn: f64(2 * size), nq: f64(data.Q) }));
-  return async (d, t, posterior) => {
-    const lls = await runner.run<number>('estep', ranges, (k) => ({ ...d, ...t, ...scratch[k], ...(posterior ?? {}), win }));
-    const out = newSums(d.nItems, d.Q);
-    for (let k = 0; k < ranges.length; k++) {
-      out.loglik += lls[k];
-      const sc = scratch[k];
-      for (let x = 0; x < 2 * size; x++) out.rn[x] += sc.rn[x];
-      for (let q = 0; q < d.Q; q++) out.nq[q] += sc.nq[q];
-    }
-    return out;
-  };
-}
-
 export interface MmlResult {
   state: MmlState;
   loglik: number;
@@ -152,13 +149,12 @@ const PX_MAX_STEPS = 60;
 /** answers × grid points up to which the fit is finished by plain EM (2,000 × 1,000 at 30% missing is 8.5e7) */
 const PLAIN_FINISH_WORK = 3e8;
 
-export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: MmlOptions, sp: SparseView = byModel(m)): Promise<MmlResult> {
+export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: MmlOptions): Promise<MmlResult> {
   const nI = m.items.length;
   const Q = o.quadpts ?? 61;
   const nodes = grid(Q, o.thetaLimit ?? 6);
-  const data: EStepData = { nItems: nI, Q, offsets: sp.offsets, index: sp.index, value: sp.value };
   const L = layoutFor(o.model, nI, o.guessing !== undefined);
-  const run = o.estepRunner ?? serialEStep;
+  const run = o.estep;
   // mirt's TOL: the largest parameter change in one EM cycle
   const tol = o.tol ?? 1e-4;
   const tolLl = o.tolLoglik ?? 1e-7 * Math.max(1, m.models.length);
@@ -295,7 +291,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
 
   const em = async (x: Float64Array): Promise<{ next: Float64Array; loglik: number }> => {
     const s = unpack(L, x, cloneState(state));
-    const sums = await run(data, tables(s));
+    const sums = await run(tables(s));
     const next = pack(L, mstep(s, sums));
     phase('mml: EM step');
     return { next, loglik: sums.loglik + logPriorTotal(s) };
@@ -326,7 +322,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   let px = true;
   // Plain EM creeps where posteriors are sharp (rate near 1); at leaderboard scale each step costs seconds, so
   // there the fit stops at the PX-EM fixed point, and fit.json says so.
-  const finishPlain = o.finish === 'plain' || (o.finish !== 'px' && sp.index.length * Q <= PLAIN_FINISH_WORK);
+  const finishPlain = o.finish === 'plain' || (o.finish !== 'px' && o.nResponses * Q <= PLAIN_FINISH_WORK);
   while (iterations < maxIter) {
     const s1 = await em(x);
     iterations++;
@@ -395,7 +391,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const tab = tables(final);
   const sharedNodes = f64(Q);
   sharedNodes.set(nodes);
-  const sums = await run(data, tab, { mean: eap, sd: eapSd, nodes: sharedNodes });
+  const sums = await run(tab, { mean: eap, sd: eapSd, nodes: sharedNodes });
 
   // Standard errors: the observed information of the marginal likelihood (numerical Hessian of the Fisher-identity
   // gradient, as mirt's Oakes method estimates) for small models; per-item complete-data information blocks beyond.
@@ -404,7 +400,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   let covKind = 'none';
   const itemInfo: Float64Array[] = [];
   if (L.size <= fullMax) {
-    const hess = await numericalHessian(x, async (xx) => gradient(unpack(L, xx, cloneState(state)), await run(data, tables(unpack(L, xx, cloneState(state))))));
+    const hess = await numericalHessian(x, async (xx) => gradient(unpack(L, xx, cloneState(state)), await run(tables(unpack(L, xx, cloneState(state))))));
     cov = invertSpd(hess.map((h) => -h), L.size);
     covKind = cov ? 'observed information (numerical Hessian of the marginal log-likelihood)' : 'none (information matrix not positive definite)';
   } else {

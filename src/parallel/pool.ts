@@ -1,26 +1,11 @@
 /**
- * A small pool of worker threads that run named kernels (pure functions over shared typed arrays) on row ranges.
+ * A small pool of worker threads that run named kernels on row ranges. The pool knows no kernel: each worker is
+ * started from a script (the caller's composition root) that looks kernels up by name in its own registry.
  * The numerics stay pure and testable on the main thread; the pool only spreads the same calls over the cores.
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { kernels, type KernelName } from '../irt/kernels.js';
-
-export interface Runner {
-  readonly size: number;
-  /** run one kernel on each range (range k on worker k), with `ctx(k)` its context; results in range order */
-  run<R>(kernel: KernelName, ranges: Array<[number, number]>, ctx: (k: number) => object): Promise<R[]>;
-  close(): Promise<void>;
-}
-
-/** The serial runner: the same kernels, on this thread, one range after another. */
-export const serialRunner: Runner = {
-  size: 1,
-  async run<R>(kernel: KernelName, ranges: Array<[number, number]>, ctx: (k: number) => object): Promise<R[]> {
-    return ranges.map(([from, to], k) => kernels[kernel](ctx(k) as never, from, to) as R);
-  },
-  async close() {},
-};
+import { serialRunner, type Kernel, type Runner } from './runner.js';
 
 export function defaultThreads(): number {
   const env = Number(process.env.GRADUS_THREADS);
@@ -30,13 +15,13 @@ export function defaultThreads(): number {
 
 export class WorkerPool implements Runner {
   private readonly workers: Worker[];
-  constructor(readonly size = defaultThreads()) {
-    this.workers = Array.from({ length: size }, () => new Worker(new URL('../irt/worker.js', import.meta.url)));
+  constructor(script: URL, readonly size = defaultThreads()) {
+    this.workers = Array.from({ length: size }, () => new Worker(script));
     // Workers must not keep a finished CLI alive, nor die silently.
     for (const w of this.workers) w.unref();
   }
 
-  run<R>(kernel: KernelName, ranges: Array<[number, number]>, ctx: (k: number) => object): Promise<R[]> {
+  run<C, R>(kernel: Kernel<C, R>, ranges: Array<[number, number]>, ctx: (k: number) => C): Promise<R[]> {
     return Promise.all(
       ranges.map(
         ([from, to], k) =>
@@ -45,7 +30,7 @@ export class WorkerPool implements Runner {
             const onMessage = (msg: { ok: boolean; result?: R; error?: string }) => {
               w.off('error', onError);
               if (msg.ok) resolve(msg.result as R);
-              else reject(new Error(`worker kernel ${kernel} failed: ${msg.error}`));
+              else reject(new Error(`worker kernel ${kernel.name} failed: ${msg.error}`));
             };
             const onError = (e: Error) => {
               w.off('message', onMessage);
@@ -53,7 +38,7 @@ export class WorkerPool implements Runner {
             };
             w.once('message', onMessage);
             w.once('error', onError);
-            w.postMessage({ kernel, ctx: ctx(k), from, to });
+            w.postMessage({ kernel: kernel.name, ctx: ctx(k), from, to });
           }),
       ),
     );
@@ -64,8 +49,11 @@ export class WorkerPool implements Runner {
   }
 }
 
-/** A pool when the work is big enough to repay starting threads, else the serial runner. */
-export function runnerFor(work: number, threshold = 400_000): Runner {
+/** work (answers, weighted by their cost) below which starting threads does not pay */
+export const POOL_THRESHOLD = 400_000;
+
+/** A pool of workers started from `script` when the work is big enough to repay starting threads, else the serial runner. */
+export function runnerFor(script: URL, work: number, threshold = POOL_THRESHOLD): Runner {
   const n = defaultThreads();
-  return n > 1 && work >= threshold ? new WorkerPool(n) : serialRunner;
+  return n > 1 && work >= threshold ? new WorkerPool(script, n) : serialRunner;
 }

@@ -5,7 +5,7 @@
  */
 import { MISSING, rowOffsets, type ResponseMatrix, type SparseView } from './matrix.js';
 import { balancedRanges, i32, u16, u8 } from '../parallel/shared.js';
-import { serialRunner, type Runner } from '../parallel/pool.js';
+import { serialRunner, type Kernel, type Runner } from '../parallel/runner.js';
 
 export interface RowsFillCtx {
   data: Uint8Array;
@@ -64,6 +64,9 @@ export function colsFillKernel(c: ColsFillCtx, from: number, to: number): number
   return 0;
 }
 
+export const ROWS_FILL: Kernel<RowsFillCtx, number> = { name: 'rowsFill', run: rowsFillKernel };
+export const COLS_FILL: Kernel<ColsFillCtx, number> = { name: 'colsFill', run: colsFillKernel };
+
 export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunner): Promise<{ bm: SparseView; bi: SparseView }> {
   const nM = m.models.length;
   const nI = m.items.length;
@@ -77,7 +80,7 @@ export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunne
   const bm: SparseView = { offsets, index: nI < 65536 ? u16(n) : i32(n), value: u8(n) };
   const rowRanges = balancedRanges(offsets, runner.size);
   const counts = rowRanges.map(() => i32(nI));
-  await runner.run('rowsFill', rowRanges, (k) => ({ data, nItems: nI, ...bm, itemCount: counts[k] }));
+  await runner.run(ROWS_FILL, rowRanges, (k) => ({ data, nItems: nI, ...bm, itemCount: counts[k] }));
   const ioff = i32(nI + 1);
   for (let i = 0; i < nI; i++) {
     let c = 0;
@@ -85,6 +88,6 @@ export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunne
     ioff[i + 1] = ioff[i] + c;
   }
   const bi: SparseView = { offsets: ioff, index: nM < 65536 ? u16(n) : i32(n), value: u8(n) };
-  await runner.run('colsFill', balancedRanges(ioff, runner.size), () => ({ data, nItems: nI, nModels: nM, ...bi }));
+  await runner.run(COLS_FILL, balancedRanges(ioff, runner.size), () => ({ data, nItems: nI, nModels: nM, ...bi }));
   return { bm, bi };
 }
