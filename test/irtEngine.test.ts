@@ -7,7 +7,7 @@ import { fitIrt } from '../src/irt/fit.js';
 import { byItem, byModel, matrixFromRows, MISSING, type ResponseMatrix } from '../src/responses/matrix.js';
 import { grid, logNormalWeights } from '../src/irt/quadrature.js';
 import { estep, fillItemRows } from '../src/irt/estep.js';
-import { fullWindows as fullWindowsFor } from '../src/irt/mml.js';
+import { fullWindows as fullWindowsFor } from '../src/irt/estepRunner.js';
 import { sigmoid } from '../src/irt/model.js';
 import { cli, tmpDir } from './support/fixtures.js';
 

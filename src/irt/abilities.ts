@@ -5,7 +5,7 @@
  */
 import type { SparseView } from '../responses/matrix.js';
 import { estep, fillItemRows } from './estep.js';
-import { sigmoid, type ItemParams } from './model.js';
+import { itemPoint, newItemPoint, type ItemParams } from './model.js';
 import { grid, logNormalWeights } from './quadrature.js';
 
 export type AbilityMethod = 'eap' | 'map' | 'ml' | 'wle';
@@ -69,6 +69,7 @@ function oneAbility(sp: SparseView, j: number, it: ItemParams, o: AbilityOptions
   // ML for a perfect (zero) score has no finite root: aim at a score 0.3 answers short of it instead.
   const shift = o.method === 'ml' ? (right === n ? -EXTREME_ADJ * meanA : right === 0 ? EXTREME_ADJ * meanA : 0) : 0;
   // estimating equation f(θ) = 0, decreasing in θ; solved by safeguarded Newton inside a bracket
+  const pt = newItemPoint();
   const evalAt = (t: number) => {
     let f = shift;
     let info = 0;
@@ -78,15 +79,13 @@ function oneAbility(sp: SparseView, j: number, it: ItemParams, o: AbilityOptions
       if (o.skipItem?.[i]) continue;
       const a = it.a[i];
       const c = it.c[i];
-      const s = sigmoid(a * (t - it.b[i]));
-      const P = c + (1 - c) * s;
-      const dP = a * (1 - c) * s * (1 - s);
-      const pq = Math.max(P * (1 - P), 1e-300);
+      const { s, P, pq, dz } = itemPoint(a * (t - it.b[i]), c, pt);
+      const dP = a * dz;
       f += ((sp.value[k] - P) * dP) / pq;
       const ii = (dP * dP) / pq;
       info += ii;
       // Warm's correction term: J = Σ P'·P''/(PQ)
-      const d2P = a * a * (1 - c) * s * (1 - s) * (1 - 2 * s);
+      const d2P = a * dP * (1 - 2 * s);
       J += (dP * d2P) / pq;
     }
     if (o.method === 'map') {

@@ -21,7 +21,7 @@ export interface ItemFitCtx {
 }
 
 /** infit and outfit of items [from, to); a kernel so the pool can spread it. */
-export function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
+function itemFitKernel(x: ItemFitCtx, from: number, to: number): number {
   const { offsets, index, value, a, b, c, theta, infit, outfit, eInv } = x;
   for (let i = from; i < to; i++) {
     infit[i] = NaN;

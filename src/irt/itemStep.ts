@@ -2,11 +2,11 @@
  * One item's M-step: maximize Σ_q r_q log P(θ_q) + (n_q − r_q) log(1 − P(θ_q)) (+ log priors) over its free
  * parameters in slope–intercept form, z = aθ + d, P = c + (1 − c)σ(z), c = σ(γ), by Fisher scoring with step
  * halving. For c = 0 Fisher scoring is Newton's method (the logit link is canonical).
- * The same routine serves MML (θ_q = grid nodes, r/n = expected counts) and the joint methods
- * (θ_q = each model's θ, r/n = its 0/1 answer and 1).
+ * MML calls it with θ_q the grid nodes and r/n the E-step's expected counts.
  */
 import { solveSpd } from '../util/linalg.js';
-import { sigmoid } from './model.js';
+import { itemPoint, logLikCounts, newItemPoint, sigmoid } from './model.js';
+import { SLOPE_BOUND } from './priors.js';
 
 export interface ItemPriors {
   /** d ~ N(0, dSd²); keeps items without variation finite */
@@ -39,10 +39,7 @@ export function itemObjective(rn: ArrayLike<number>, offR: number, offN: number,
   for (let q = 0; q < len; q++) {
     const nq = rn[offN + q];
     if (nq === 0) continue;
-    const rq = rn[offR + q];
-    const P = c + (1 - c) * sigmoid(s.a * theta[q] + s.d);
-    const Pc = Math.min(Math.max(P, 1e-300), 1 - 1e-16);
-    f += rq * Math.log(Pc) + (nq - rq) * Math.log1p(-Pc);
+    f += logLikCounts(rn[offR + q], nq, c + (1 - c) * sigmoid(s.a * theta[q] + s.d));
   }
   return f + logPrior(s, p, free);
 }
@@ -72,19 +69,17 @@ export function itemScore(rn: ArrayLike<number>, offR: number, offN: number, the
   const hasC = s.g !== -Infinity;
   const c = hasC ? sigmoid(s.g) : 0;
   const dP = new Float64Array(3);
+  const pt = newItemPoint();
   for (let q = 0; q < len; q++) {
     const nq = rn[offN + q];
     if (nq === 0) continue;
     const rq = rn[offR + q];
     const th = theta[q];
-    const sg = sigmoid(s.a * th + s.d);
-    const P = c + (1 - c) * sg;
-    const pq = Math.max(P * (1 - P), 1e-300);
-    const dz = (1 - c) * sg * (1 - sg);
+    const { P, pq, dz, dg } = itemPoint(s.a * th + s.d, c, pt);
     let m = 0;
     if (free.a) dP[m++] = dz * th;
     if (free.d) dP[m++] = dz;
-    if (free.g) dP[m++] = c * (1 - c) * (1 - sg);
+    if (free.g) dP[m++] = dg;
     const w = (rq - nq * P) / pq;
     const wi = nq / pq;
     for (let u = 0; u < k; u++) {
@@ -150,13 +145,6 @@ export function itemStep(rn: ArrayLike<number>, offR: number, offN: number, thet
   }
   return s;
 }
-
-/**
- * The largest slope allowed. An item that perfectly separates the models (all the strong ones right, all the weak
- * ones wrong, common on hard LLM benchmarks) has no finite ML slope: EM walks a off to infinity (a ≈ 190 after 40
- * cycles on MATH Level 5) and the fit never settles. Beyond |a| = 10 the curve is a step on any usable grid.
- */
-export const SLOPE_BOUND = 10;
 
 function apply(s: ItemState, step: Float64Array, free: Free, scale: number): ItemState {
   let m = 0;

@@ -7,8 +7,8 @@
  */
 import type { Kernel } from '../parallel/runner.js';
 import { solveSpd } from '../util/linalg.js';
-import { sigmoid } from './model.js';
-import { SLOPE_BOUND } from './itemStep.js';
+import { itemPoint, logLik, newItemPoint, sigmoid, type ItemPoint } from './model.js';
+import { SLOPE_BOUND } from './priors.js';
 
 export interface JointCtx {
   biOff: Int32Array;
@@ -48,7 +48,7 @@ export interface JointCtx {
 }
 
 /** One Fisher-scoring step for each active item in [from, to); each item's joint log-likelihood before the step into c.itemLl; returns the largest step. */
-export function jointItemsKernel(c: JointCtx, from: number, to: number): number {
+function jointItemsKernel(c: JointCtx, from: number, to: number): number {
   let change = 0;
   for (let i = from; i < to; i++) {
     if (!c.activeI[i]) continue;
@@ -158,8 +158,7 @@ function item3plObjective(c: JointCtx, i: number, a: number, d: number, g: numbe
   for (let k = c.biOff[i]; k < c.biOff[i + 1]; k++) {
     const j = c.biIdx[k];
     if (!c.activeM[j]) continue;
-    const P = cc + (1 - cc) * sigmoid(a * c.theta[j] + d);
-    f += Math.log(Math.max(c.biVal[k] ? P : 1 - P, 1e-300));
+    f += logLik(c.biVal[k], cc + (1 - cc) * sigmoid(a * c.theta[j] + d));
   }
   return f;
 }
@@ -184,20 +183,18 @@ function item3pl(c: JointCtx, i: number): { ll: number; change: number } {
   const grad = new Float64Array(k);
   const info = new Float64Array(k * k);
   const dP = new Float64Array(3);
+  const pt = newItemPoint();
   let ll = 0;
   for (let kk = c.biOff[i]; kk < c.biOff[i + 1]; kk++) {
     const j = c.biIdx[kk];
     if (!c.activeM[j]) continue;
     const th = c.theta[j];
-    const s = sigmoid(a * th + d);
-    const P = cc + (1 - cc) * s;
+    const { P, pq, dz, dg } = itemPoint(a * th + d, cc, pt);
     const x = c.biVal[kk];
-    ll += Math.log(Math.max(x ? P : 1 - P, 1e-300));
-    const pq = Math.max(P * (1 - P), 1e-300);
-    const dz = (1 - cc) * s * (1 - s);
+    ll += logLik(x, P);
     dP[0] = dz * th;
     dP[1] = dz;
-    dP[2] = cc * (1 - cc) * (1 - s);
+    dP[2] = dg;
     const w = (x - P) / pq;
     for (let p = 0; p < k; p++) {
       grad[p] += w * dP[p];
@@ -252,8 +249,8 @@ function item3pl(c: JointCtx, i: number): { ll: number; change: number } {
   return { ll, change: 0 };
 }
 
-/** One Newton step for each active model's θ in [from, to) (all items when `allItems`); returns the largest step. */
-export function jointModelsKernel(c: JointCtx, from: number, to: number): { change: number } {
+/** One Newton step for each active model's θ in [from, to); returns the largest step. */
+function jointModelsKernel(c: JointCtx, from: number, to: number): { change: number } {
   let change = 0;
   for (let j = from; j < to; j++) {
     if (!c.activeM[j]) continue;
@@ -269,6 +266,7 @@ export function modelScore(c: JointCtx, j: number, t: number, useInactive: boole
   let info = 0;
   let obj = 0;
   const { bmOff, bmIdx, bmVal, a, d, g, activeI } = c;
+  const pt: ItemPoint = newItemPoint();
   for (let k = bmOff[j]; k < bmOff[j + 1]; k++) {
     const i = bmIdx[k];
     if (!useInactive && !activeI[i]) continue;
@@ -279,14 +277,11 @@ export function modelScore(c: JointCtx, j: number, t: number, useInactive: boole
       f += a[i] * (x - sg);
       info += a[i] * a[i] * sg * (1 - sg);
     } else {
-      const cc = g[i] === -Infinity ? 0 : sigmoid(g[i]);
-      const s = sigmoid(a[i] * t + d[i]);
-      const P = cc + (1 - cc) * s;
-      const deriv = a[i] * (1 - cc) * s * (1 - s);
-      const pq = Math.max(P * (1 - P), 1e-300);
+      const { P, pq, dz } = itemPoint(a[i] * t + d[i], g[i] === -Infinity ? 0 : sigmoid(g[i]), pt);
+      const deriv = a[i] * dz;
       f += ((x - P) * deriv) / pq;
       info += (deriv * deriv) / pq;
-      obj += Math.log(Math.max(x ? P : 1 - P, 1e-300));
+      obj += logLik(x, P);
     }
   }
   if (c.isMap) {
@@ -344,7 +339,7 @@ function modelStep(c: JointCtx, j: number): number {
 }
 
 /** Standard errors of θ (1/√information against all items) for models in [from, to), into c.thetaSe. */
-export function jointModelInfoKernel(c: JointCtx & { thetaSe: Float64Array }, from: number, to: number): number {
+function jointModelInfoKernel(c: JointCtx & { thetaSe: Float64Array }, from: number, to: number): number {
   for (let j = from; j < to; j++) c.thetaSe[j] = 1 / Math.sqrt(Math.max(c.common ? modelInfoCommon(c, j) : modelScore(c, j, c.theta[j], true).info, 1e-300));
   return 0;
 }
@@ -362,7 +357,7 @@ function modelInfoCommon(c: JointCtx, j: number): number {
 }
 
 /** Per-item Fisher information of (a?, d, g?) against all models' θ, into c.info (k × k per item). */
-export function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: number }, from: number, to: number): number {
+function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: number }, from: number, to: number): number {
   const k = c.k;
   if (c.common) {
     // d alone is free (k = 1), and for the logistic item the information of d is Σ P(1 − P)
@@ -378,19 +373,17 @@ export function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: numbe
     return 0;
   }
   const dP = new Float64Array(3);
+  const pt = newItemPoint();
   for (let i = from; i < to; i++) {
     const o = i * k * k;
     const cc = c.g[i] === -Infinity ? 0 : sigmoid(c.g[i]);
     for (let kk = c.biOff[i]; kk < c.biOff[i + 1]; kk++) {
       const th = c.theta[c.biIdx[kk]];
-      const s = sigmoid(c.a[i] * th + c.d[i]);
-      const P = cc + (1 - cc) * s;
-      const pq = Math.max(P * (1 - P), 1e-300);
-      const dz = (1 - cc) * s * (1 - s);
+      const { pq, dz, dg } = itemPoint(c.a[i] * th + c.d[i], cc, pt);
       let u = 0;
       if (c.freeA) dP[u++] = dz * th;
       dP[u++] = dz;
-      if (c.freeG) dP[u++] = cc * (1 - cc) * (1 - s);
+      if (c.freeG) dP[u++] = dg;
       for (let p = 0; p < k; p++) for (let q = 0; q < k; q++) c.info[o + p * k + q] += (dP[p] * dP[q]) / pq;
     }
   }

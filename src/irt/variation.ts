@@ -22,3 +22,10 @@ export function itemVariation(m: ResponseMatrix, sp: SparseView = byItem(m)): It
   }
   return { n, correct, pCorrect, extreme };
 }
+
+/** The indices of the items flagged in `extreme`. */
+export function extremeIndices(extreme: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < extreme.length; i++) if (extreme[i]) out.push(i);
+  return out;
+}

@@ -17,7 +17,7 @@ export interface RowsFillCtx {
   itemCount: Int32Array;
 }
 
-export function rowsFillKernel(c: RowsFillCtx, from: number, to: number): number {
+function rowsFillKernel(c: RowsFillCtx, from: number, to: number): number {
   const { data, nItems, offsets, index, value, itemCount } = c;
   itemCount.fill(0);
   for (let j = from; j < to; j++) {
@@ -45,7 +45,7 @@ export interface ColsFillCtx {
 
 const BLOCK = 512;
 
-export function colsFillKernel(c: ColsFillCtx, from: number, to: number): number {
+function colsFillKernel(c: ColsFillCtx, from: number, to: number): number {
   const { data, nItems, nModels, offsets, index, value } = c;
   const fill = offsets.slice(from, to + 1);
   for (let i0 = from; i0 < to; i0 += BLOCK) {

@@ -19,7 +19,7 @@ export function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Ar
   return x;
 }
 
-export function cholesky(A: Float64Array, n: number): Float64Array | null {
+function cholesky(A: Float64Array, n: number): Float64Array | null {
   const L = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j <= i; j++) {

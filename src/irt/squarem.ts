@@ -1,0 +1,106 @@
+/**
+ * The EM loop of MML with the SQUAREM accelerator (Varadhan & Roland 2008) and a monotonicity guard, starting
+ * parameter-expanded (PX-EM) and finishing plain. Generic over the EM map: `em(x, px)` is one E-step and M-step
+ * from the packed parameters x, with the objective (log-likelihood plus log priors) at x.
+ */
+import { PX_MAX_STEPS, PX_UNTIL } from './priors.js';
+
+export type EmMap = (x: Float64Array, px: boolean) => Promise<{ next: Float64Array; loglik: number }>;
+
+export interface EmOptions {
+  tol: number;
+  /** the objective must also move less than this in the converging step */
+  tolLoglik: number;
+  maxIter: number;
+  accelerate: boolean;
+  /** finish with plain EM (the grid maximum); else stop at the PX-EM fixed point */
+  finishPlain: boolean;
+  onIteration?: (it: number, loglik: number, change: number) => void;
+}
+
+export interface EmOutcome {
+  x: Float64Array;
+  iterations: number;
+  converged: boolean;
+  lastChange: number;
+  lastLoglikChange: number;
+}
+
+export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<EmOutcome> {
+  let x = x0;
+  let iterations = 0;
+  let lastChange = Infinity;
+  let lastLl = -Infinity;
+  let lastLlChange = Infinity;
+  let stepMax = 4;
+  let px = true;
+  while (iterations < o.maxIter) {
+    const s1 = await em(x, px);
+    iterations++;
+    const change1 = maxAbsDiff(s1.next, x);
+    if (px && ((o.finishPlain && change1 < PX_UNTIL) || iterations > PX_MAX_STEPS)) {
+      px = false;
+      stepMax = 4;
+      continue;
+    }
+    if (change1 < o.tol && Math.abs(s1.loglik - lastLl) < o.tolLoglik) {
+      return { x: s1.next, iterations, converged: true, lastChange: change1, lastLoglikChange: Math.abs(s1.loglik - lastLl) };
+    }
+    lastLlChange = Math.abs(s1.loglik - lastLl);
+    lastLl = s1.loglik;
+    lastChange = change1;
+    o.onIteration?.(iterations, s1.loglik, change1);
+    // a SQUAREM cycle costs two more EM steps: near the iteration limit, plain steps keep the limit exact
+    if (!o.accelerate || iterations + 2 > o.maxIter) {
+      x = s1.next;
+      continue;
+    }
+    const s2 = await em(s1.next, px);
+    iterations++;
+    const { xp, atCap } = extrapolate(x, s1.next, s2.next, stepMax);
+    const s3 = await em(xp, px).catch(() => null);
+    iterations++;
+    // Keep the extrapolation only when it did not lower the objective (monotone EM), else the plain second step.
+    const kept = s3 && Number.isFinite(s3.loglik) && s3.loglik >= s2.loglik - 1e-9 && s3.next.every(Number.isFinite);
+    const [from, to] = kept ? [xp, s3] : [s1.next, s2];
+    if (kept && atCap) stepMax *= 4;
+    if (!kept) stepMax = Math.max(1, stepMax / 4);
+    lastChange = maxAbsDiff(to.next, from);
+    lastLlChange = Math.abs(to.loglik - lastLl);
+    lastLl = to.loglik;
+    x = to.next;
+  }
+  return { x, iterations, converged: false, lastChange, lastLoglikChange: lastLlChange };
+}
+
+/** SQUAREM's step x − 2αr + α²v from three EM iterates, its length capped at stepMax (atCap: it was). */
+function extrapolate(x: Float64Array, x1: Float64Array, x2: Float64Array, stepMax: number): { xp: Float64Array; atCap: boolean } {
+  const n = x.length;
+  const r = new Float64Array(n);
+  const v = new Float64Array(n);
+  let rr = 0;
+  let vv = 0;
+  for (let k = 0; k < n; k++) {
+    r[k] = x1[k] - x[k];
+    v[k] = x2[k] - x1[k] - r[k];
+    rr += r[k] * r[k];
+    vv += v[k] * v[k];
+  }
+  let alpha = vv > 0 ? -Math.sqrt(rr / vv) : -1;
+  if (alpha > -1) alpha = -1;
+  // SQUAREM's step-length control: cap the extrapolation, widen the cap after a success at the cap.
+  const atCap = alpha <= -stepMax;
+  if (atCap) alpha = -stepMax;
+  const xp = new Float64Array(n);
+  for (let k = 0; k < n; k++) xp[k] = x[k] - 2 * alpha * r[k] + alpha * alpha * v[k];
+  return { xp, atCap };
+}
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let m = 0;
+  for (let k = 0; k < a.length; k++) {
+    const d = Math.abs(a[k] - b[k]);
+    if (d > m || Number.isNaN(d)) m = Number.isNaN(d) ? Infinity : d;
+  }
+  return m;
+}
