@@ -28,6 +28,10 @@ export interface Estimate {
   /** the largest parameter change and the log-likelihood change of the last cycle */
   lastChange: number;
   lastLoglikChange: number;
+  /** converged on the objective's plateau (priors.ts, PLATEAU_CYCLES) while parameters still crept along a ridge */
+  plateau: boolean;
+  /** the parameters that moved most in the last cycle, largest first */
+  moving: Moving[];
   /** variance of the latent distribution (mml rasch estimates it; 1 elsewhere) */
   latentVar: number;
   nParameters: number;
@@ -38,6 +42,17 @@ export interface Estimate {
   /** mml: how EM ended */
   em: string | null;
   warnings: string[];
+}
+
+export interface Moving {
+  item: number;
+  parameter: 'a' | 'd' | 'logit c' | 'common' ;
+  change: number;
+}
+
+/** The `count` largest moves, from a change per (item, parameter). */
+export function largestMoves(moves: Moving[], count = 5): Moving[] {
+  return moves.filter((m) => m.change > 0).sort((x, y) => y.change - x.change || x.item - y.item).slice(0, count);
 }
 
 export interface IrtParams {

@@ -95,6 +95,14 @@ export interface FitInfo {
   held_finite: { items: string[]; models: string[]; how: string };
   holdout: null | { share: number; seed: number; n: number; logloss: number; accuracy: number; auc: number };
   warnings: string[];
+  /** present only where the parameters did not settle: how the fit ended, who was still moving, what to do */
+  convergence?: Convergence;
+}
+
+export interface Convergence {
+  criterion: 'objective plateau' | 'iteration limit';
+  still_moving: Array<{ item: string; parameter: string; change: number }>;
+  advice: string;
 }
 
 export interface FitResult {
@@ -131,7 +139,8 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
     const wanted = o.abilities ?? (method === 'mml' ? 'eap' : 'joint');
     const own = wanted === 'joint' || (method === 'mml' && wanted === 'eap');
     const { theta, se: thetaSe } = own ? { theta: est.theta, se: est.thetaSe } : abilities(bm, params, { method: wanted as AbilityMethod, ...(method === 'mml' ? { variance: est.latentVar } : {}) });
-    const warnings = [...est.warnings, ...fitWarnings(est, irt.a, model, method)];
+    const convergence = convergenceOf(est, m.items, model, o.guessing !== undefined);
+    const warnings = [...est.warnings, ...fitWarnings(est, irt.a, model, method, convergence)];
 
     const { infit, outfit } = await itemFit(runner, bi, params, theta, model);
     for (let i = 0; i < nI; i++) {
@@ -173,6 +182,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
       held_finite: { items: est.held.items.map((i) => m.items[i]), models: est.held.models.map((j) => m.models[j]), how: est.held.how },
       holdout,
       warnings,
+      ...(convergence ? { convergence } : {}),
     };
     return {
       items: { item: m.items, b: params.b, a: params.a, c: params.c, se_b: irt.se_b, se_a: irt.se_a, n: variation.n, p_correct: variation.pCorrect, infit, outfit },
@@ -219,7 +229,23 @@ function predict(cell: Int32Array, nI: number, params: ItemParams, theta: Float6
   return p;
 }
 
-function fitWarnings(est: Estimate, a: Float64Array, model: ItemModel, method: Method): string[] {
+/** Where the parameters did not settle (a plateau, or the iteration limit): who was still moving, and what to do. */
+function convergenceOf(est: Estimate, items: readonly string[], model: ItemModel, fixedGuessing: boolean): Convergence | undefined {
+  if (est.converged && !est.plateau) return undefined;
+  const ridge = model === '3pl' && !fixedGuessing;
+  const first = est.plateau
+    ? 'the log-likelihood no longer moves: these parameters are weakly identified by the data, and more iterations would not change the fit.'
+    : 'raise the iteration limit (maxIter, --max-iter) or loosen the tolerance (tol, --tol).';
+  return {
+    criterion: est.plateau ? 'objective plateau' : 'iteration limit',
+    still_moving: est.moving.map((x) => ({ item: x.item >= 0 ? items[x.item] : '(all items)', parameter: x.parameter, change: x.change })),
+    advice: ridge ? `${first} On the 3pl, the guessing c of items near the floor trades against their a and d along a ridge where the likelihood is flat: fix c (guessing, e.g. --guessing 0.25 for four options) or fit the 2pl for estimates the data pin down.` : first,
+  };
+}
+
+const movesText = (c: Convergence) => c.still_moving.map((x) => `${x.item} ${x.parameter} by ${fmt(x.change)}`).join(', ');
+
+function fitWarnings(est: Estimate, a: Float64Array, model: ItemModel, method: Method, conv: Convergence | undefined): string[] {
   const out: string[] = [];
   const atBound = Array.from(a).filter((x) => Math.abs(x) >= SLOPE_BOUND - 1e-9).length;
   if (atBound && (model === '2pl' || model === '3pl')) {
@@ -227,6 +253,9 @@ function fitWarnings(est: Estimate, a: Float64Array, model: ItemModel, method: M
   }
   if (!est.converged) {
     out.push(`did not converge in ${est.iterations} iterations (last largest parameter change ${fmt(est.lastChange)}, last log-likelihood change ${fmt(est.lastLoglikChange)}); the estimates reached are written, marked converged: false. Raise --max-iter or loosen --tol.`);
+  }
+  if (est.plateau && conv) {
+    out.push(`converged on a plateau after ${est.iterations} iterations: the log-likelihood moved by ${fmt(est.lastLoglikChange)} in the last cycle, but parameters still moved up to ${fmt(est.lastChange)} per cycle (${movesText(conv)}); see convergence in fit.json.`);
   }
   if (model === 'rasch' && method === 'mml' && est.latentVar < 0.05) out.push(`the latent variance is ${fmt(est.latentVar)}: the models barely differ in ability.`);
   return out;

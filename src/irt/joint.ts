@@ -14,12 +14,12 @@ import { balancedRanges, f64, u8 } from '../parallel/shared.js';
 import { serialRunner, type Runner } from '../parallel/runner.js';
 import { invertSpd } from '../util/linalg.js';
 import { phase } from '../util/phase.js';
-import type { Estimate } from './estimate.js';
+import { largestMoves, type Estimate, type Moving } from './estimate.js';
 import { JOINT_ITEM_INFO, JOINT_ITEMS, JOINT_MODEL_INFO, JOINT_MODELS, jointLoglik, type JointCtx } from './jointKernels.js';
 import { fitExtremeItem, fitExtremeModel, sitOutExtremes, startValues } from './jointSetup.js';
 import { sigmoid, type ItemModel } from './model.js';
 import { extremeIndices, itemVariation } from './variation.js';
-import { DEFAULTS, heldFiniteText, MAP_PRIORS, priorsText, SLOPE_BOUND } from './priors.js';
+import { DEFAULTS, heldFiniteText, MAP_PRIORS, PLATEAU_CYCLES, PLATEAU_PARAM, priorsText, SLOPE_BOUND } from './priors.js';
 
 export interface JointOptions {
   model: ItemModel;
@@ -49,6 +49,8 @@ interface Sweeps {
   lastChange: number;
   lastLoglikChange: number;
   loglik: number;
+  plateau: boolean;
+  moving: Moving[];
 }
 
 export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm: SparseView; bi: SparseView }, runner: Runner = serialRunner): Promise<Estimate> {
@@ -114,9 +116,11 @@ async function sweep(w: Work, runner: Runner): Promise<Sweeps> {
   const tol = w.o.tol ?? DEFAULTS.tol;
   const maxIter = w.o.maxIter ?? DEFAULTS.maxIterJoint;
   const prev = { a: new Float64Array(c.a.length), d: new Float64Array(c.d.length), g: new Float64Array(c.g.length), theta: new Float64Array(c.theta.length) };
-  const out: Sweeps = { iterations: 0, converged: false, lastChange: Infinity, lastLoglikChange: Infinity, loglik: -Infinity };
+  const out: Sweeps = { iterations: 0, converged: false, lastChange: Infinity, lastLoglikChange: Infinity, loglik: -Infinity, plateau: false, moving: [] };
+  const tolLl = DEFAULTS.tolJointLoglikPerModel * Math.max(1, c.theta.length);
   pinScale(w);
   let damp = false;
+  let flat = 0;
   while (out.iterations < maxIter) {
     out.iterations++;
     prev.a.set(c.a);
@@ -142,11 +146,18 @@ async function sweep(w: Work, runner: Runner): Promise<Sweeps> {
     out.loglik = ll;
     out.lastChange = change;
     w.o.onIteration?.(out.iterations, ll, change);
-    if (change < tol && out.lastLoglikChange < DEFAULTS.tolJointLoglikPerModel * Math.max(1, c.theta.length)) {
+    if (change < tol && out.lastLoglikChange < tolLl) {
       out.converged = true;
       break;
     }
+    // a plateau (see PLATEAU_CYCLES): the joint log-likelihood settled while parameters creep along a ridge
+    flat = out.lastLoglikChange < tolLl && change < PLATEAU_PARAM * tol ? flat + 1 : 0;
+    if (flat >= PLATEAU_CYCLES) {
+      out.converged = out.plateau = true;
+      break;
+    }
   }
+  out.moving = itemMoves(c, prev);
   // The log-likelihood where the sweeps stopped. After convergence the last sweep's value (taken before a step
   // smaller than tol) stands; otherwise one more pass measures it.
   if (!out.converged || !Number.isFinite(out.loglik)) {
@@ -293,6 +304,17 @@ function describe(w: Work, held: { items: number[]; models: number[] }, nM: numb
     em: null,
     warnings,
   };
+}
+
+/** The largest moves of the last sweep, by item and parameter. */
+function itemMoves(c: JointCtx, prev: { a: Float64Array; d: Float64Array; g: Float64Array }): Moving[] {
+  const out: Moving[] = [];
+  for (let i = 0; i < c.a.length; i++) {
+    if (!c.activeI[i]) continue;
+    out.push({ item: i, parameter: 'a', change: Math.abs(c.a[i] - prev.a[i]) }, { item: i, parameter: 'd', change: Math.abs(c.d[i] - prev.d[i]) });
+    if (c.freeG) out.push({ item: i, parameter: 'logit c', change: Math.abs(c.g[i] - prev.g[i]) });
+  }
+  return largestMoves(out);
 }
 
 function maxDiff(x: Float64Array, y: Float64Array, active: Uint8Array): number {

@@ -8,8 +8,8 @@ import { f64 } from '../parallel/shared.js';
 import { phase } from '../util/phase.js';
 import { fillItemRows, type EStepTables } from './estep.js';
 import { startIntercept, type EStepRunner } from './estepRunner.js';
-import type { Estimate } from './estimate.js';
-import { layoutFor, pack, unpack, cloneState, type MmlState } from './layout.js';
+import { largestMoves, type Estimate, type Moving } from './estimate.js';
+import { layoutFor, pack, slots, unpack, cloneState, type Layout, type MmlState } from './layout.js';
 import { sigmoid, type ItemModel } from './model.js';
 import { mmlCovariance } from './mmlInfo.js';
 import { logPriorTotal, mmlItemPriors, mstep, type MmlSetup } from './mstep.js';
@@ -107,6 +107,8 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     converged: em.converged,
     lastChange: em.lastChange,
     lastLoglikChange: em.lastLoglikChange,
+    plateau: em.plateau,
+    moving: moves(L, em.lastStep),
     latentVar: Math.exp(final.logVar),
     nParameters: L.size,
     priors: priorsText(o.model, 'mml', o.guessing !== undefined),
@@ -114,6 +116,19 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     em: finishPlain ? EM_PLAIN : EM_PX,
     warnings: [],
   };
+}
+
+/** The largest moves of the last EM cycle, by item and parameter (the shared slot counts as item −1). */
+function moves(L: Layout, step: Float64Array): Moving[] {
+  const out: Moving[] = [];
+  for (let i = 0; i < L.nItems; i++) {
+    const sl = slots(L, i);
+    if (sl.a >= 0) out.push({ item: i, parameter: 'a', change: Math.abs(step[sl.a]) });
+    out.push({ item: i, parameter: 'd', change: Math.abs(step[sl.d]) });
+    if (sl.g >= 0) out.push({ item: i, parameter: 'logit c', change: Math.abs(step[sl.g]) });
+  }
+  if (L.model === 'rasch' || L.model === '1pl') out.push({ item: -1, parameter: 'common', change: Math.abs(step[L.size - 1]) });
+  return largestMoves(out);
 }
 
 /** Start values: d from each item's share correct, as mirt does (a = 1, c at its prior mean or fixed value). */

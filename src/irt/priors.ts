@@ -27,6 +27,14 @@ export const DEFAULTS = {
  */
 export const SLOPE_BOUND = 10;
 
+/**
+ * A plateau also ends a fit: the objective moved less than its tolerance in each of this many cycles in a row while
+ * no parameter moved more than PLATEAU_PARAM × tol. There the parameters only creep along a ridge that the data do
+ * not resolve (the 3pl's a–c–d trade-off on items near the floor), and more cycles buy nothing.
+ */
+export const PLATEAU_CYCLES = 10;
+export const PLATEAU_PARAM = 10;
+
 /** PX-EM (see mml.ts): leave it once parameters move less than this per step, ... */
 export const PX_UNTIL = 1e-3;
 /** ...or after this many steps, whatever the size: where a slope sits at its bound the expanded model has no fixed point, and PX-EM cycles. */

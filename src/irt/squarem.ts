@@ -3,7 +3,7 @@
  * parameter-expanded (PX-EM) and finishing plain. Generic over the EM map: `em(x, px)` is one E-step and M-step
  * from the packed parameters x, with the objective (log-likelihood plus log priors) at x.
  */
-import { PX_MAX_STEPS, PX_UNTIL } from './priors.js';
+import { PLATEAU_CYCLES, PLATEAU_PARAM, PX_MAX_STEPS, PX_UNTIL } from './priors.js';
 
 export type EmMap = (x: Float64Array, px: boolean) => Promise<{ next: Float64Array; loglik: number }>;
 
@@ -24,6 +24,10 @@ export interface EmOutcome {
   converged: boolean;
   lastChange: number;
   lastLoglikChange: number;
+  /** converged on the objective's plateau (see PLATEAU_CYCLES) rather than on the parameters */
+  plateau: boolean;
+  /** the last accepted step, parameter by parameter: who was still moving */
+  lastStep: Float64Array;
 }
 
 export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<EmOutcome> {
@@ -34,6 +38,8 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
   let lastLlChange = Infinity;
   let stepMax = 4;
   let px = true;
+  let flat = 0;
+  let lastStep: Float64Array = new Float64Array(x0.length);
   while (iterations < o.maxIter) {
     const s1 = await em(x, px);
     iterations++;
@@ -44,7 +50,7 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
       continue;
     }
     if (change1 < o.tol && Math.abs(s1.loglik - lastLl) < o.tolLoglik) {
-      return { x: s1.next, iterations, converged: true, lastChange: change1, lastLoglikChange: Math.abs(s1.loglik - lastLl) };
+      return { x: s1.next, iterations, converged: true, lastChange: change1, lastLoglikChange: Math.abs(s1.loglik - lastLl), plateau: false, lastStep: diff(s1.next, x) };
     }
     lastLlChange = Math.abs(s1.loglik - lastLl);
     lastLl = s1.loglik;
@@ -52,7 +58,10 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
     o.onIteration?.(iterations, s1.loglik, change1);
     // a SQUAREM cycle costs two more EM steps: near the iteration limit, plain steps keep the limit exact
     if (!o.accelerate || iterations + 2 > o.maxIter) {
+      lastStep = diff(s1.next, x);
       x = s1.next;
+      flat = !px && lastLlChange < o.tolLoglik && lastChange < PLATEAU_PARAM * o.tol ? flat + 1 : 0;
+      if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep };
       continue;
     }
     const s2 = await em(s1.next, px);
@@ -68,9 +77,18 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
     lastChange = maxAbsDiff(to.next, from);
     lastLlChange = Math.abs(to.loglik - lastLl);
     lastLl = to.loglik;
+    lastStep = diff(to.next, from);
     x = to.next;
+    flat = !px && lastLlChange < o.tolLoglik && lastChange < PLATEAU_PARAM * o.tol ? flat + 1 : 0;
+    if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep };
   }
-  return { x, iterations, converged: false, lastChange, lastLoglikChange: lastLlChange };
+  return { x, iterations, converged: false, lastChange, lastLoglikChange: lastLlChange, plateau: false, lastStep };
+}
+
+function diff(a: Float64Array, b: Float64Array): Float64Array {
+  const out = new Float64Array(a.length);
+  for (let k = 0; k < a.length; k++) out[k] = a[k] - b[k];
+  return out;
 }
 
 /** SQUAREM's step x − 2αr + α²v from three EM iterates, its length capped at stepMax (atCap: it was). */
