@@ -1,7 +1,8 @@
 /**
  * bench/realdata: every model × method on the Open LLM Leaderboard v2 matrices in ../shared/data/openllm-v2
  * (MATH Level 5 and MuSR), with 10% of the responses held out (seed 1): log-likelihood, held-out log-loss,
- * accuracy and AUC, seconds, and the share of items held finite or dropped.
+ * accuracy and AUC, seconds, whether it converged (plat.: on the likelihood plateau), and the share of items held
+ * finite or dropped.
  * Usage: node dist/bench/realdata.js [--data ../shared/data/openllm-v2]
  */
 import fs from 'node:fs';
@@ -30,7 +31,7 @@ async function main() {
         const h = i.holdout!;
         const share = (n: number) => `${((100 * n) / i.n_items).toFixed(1)}%`;
         console.log(
-          `${model.padEnd(6)} ${method.padEnd(6)} ${i.loglik.toFixed(1).padStart(11)} (${i.loglik_kind.slice(0, 8).padEnd(8)})  ${h.logloss.toFixed(4).padStart(16)}  ${h.accuracy.toFixed(4)}  ${h.auc.toFixed(4)}  ${i.seconds.toFixed(1).padStart(7)}  ${String(i.iterations).padStart(5)}  ${String(i.converged).padEnd(5)}  ${share(i.held_finite.items.length).padStart(11)}  ${share(i.dropped_items.length).padStart(7)}`,
+          `${model.padEnd(6)} ${method.padEnd(6)} ${i.loglik.toFixed(1).padStart(11)} (${i.loglik_kind.slice(0, 8).padEnd(8)})  ${h.logloss.toFixed(4).padStart(16)}  ${h.accuracy.toFixed(4)}  ${h.auc.toFixed(4)}  ${i.seconds.toFixed(1).padStart(7)}  ${String(i.iterations).padStart(5)}  ${(i.convergence?.criterion === 'objective plateau' ? 'plat.' : String(i.converged)).padEnd(5)}  ${share(i.held_finite.items.length).padStart(11)}  ${share(i.dropped_items.length).padStart(7)}`,
         );
       }
     }

@@ -103,3 +103,18 @@ describe('fit.json’s words about priors follow the declarations', () => {
     }
   });
 });
+
+describe('the one matrix inverse', () => {
+  test('invertSpd: A·A⁻¹ = I for positive definite A, null otherwise', async () => {
+    const { invertSpd } = await import('../src/util/linalg.js');
+    const A = Float64Array.of(4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2);
+    const inv = invertSpd(A, 3)!;
+    for (let r = 0; r < 3; r++)
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += A[r * 3 + k] * inv[k * 3 + c];
+        close(s, r === c ? 1 : 0, 1e-14, `(A·A⁻¹)[${r}][${c}]`);
+      }
+    assert.equal(invertSpd(Float64Array.of(1, 2, 2, 1), 2), null);
+  });
+});

@@ -3,7 +3,11 @@
 /** Solve A x = b for symmetric positive definite A by Cholesky; returns null when A is not positive definite. */
 export function solveSpd(A: Float64Array, b: Float64Array, n: number): Float64Array | null {
   const L = cholesky(A, n);
-  if (!L) return null;
+  return L ? solveCholesky(L, b, n) : null;
+}
+
+/** Solve L Lᵀ x = b, L lower triangular. */
+function solveCholesky(L: Float64Array, b: Float64Array, n: number): Float64Array {
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i];
@@ -34,17 +38,16 @@ function cholesky(A: Float64Array, n: number): Float64Array | null {
   return L;
 }
 
-/** Inverse of a symmetric positive definite matrix, or null. */
+/** Inverse of a symmetric positive definite matrix, or null: the one matrix inverse of the engine. */
 export function invertSpd(A: Float64Array, n: number): Float64Array | null {
-  const inv = new Float64Array(n * n);
-  const e = new Float64Array(n);
   const L = cholesky(A, n);
   if (!L) return null;
+  const inv = new Float64Array(n * n);
+  const e = new Float64Array(n);
   for (let c = 0; c < n; c++) {
     e.fill(0);
     e[c] = 1;
-    const x = solveSpd(A, e, n);
-    if (!x) return null;
+    const x = solveCholesky(L, e, n);
     for (let r = 0; r < n; r++) inv[r * n + c] = x[r];
   }
   return inv;
