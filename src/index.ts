@@ -11,7 +11,7 @@ export { fitIrt, type FitOptions, type FitResult, type FitInfo } from './irt/fit
 export { simulate, type SimulateOptions, type Simulated } from './irt/simulate.js';
 export { abilities, ABILITY_METHODS, type AbilityMethod } from './irt/abilities.js';
 export { ITEM_MODELS, METHODS, prob, type ItemModel, type Method, type ItemParams } from './irt/model.js';
-export { writeFit, readCalibratedItems } from './irt/fitFiles.js';
+export { writeFit, readCalibratedItems } from './irt/fitFolder.js';
 export { writeResponses } from './responses/write.js';
 export { makeBins, type BinOptions, type BinRow } from './difficulty/bins.js';
 export { readFitDifficulty, type DifficultyOn } from './difficulty/fromFit.js';

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { fitIrt, type FitOptions, type FitResult } from '../../irt/fit.js';
-import { writeFit } from '../../irt/fitFiles.js';
+import { writeFit } from '../../irt/fitFolder.js';
 import { ABILITY_METHODS } from '../../irt/abilities.js';
 import { ITEM_MODELS, METHODS } from '../../irt/model.js';
 import { readResponses, type ReadOptions } from '../../responses/read.js';

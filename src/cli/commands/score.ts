@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { abilities, ABILITY_METHODS, type AbilityMethod } from '../../irt/abilities.js';
-import { readCalibratedItems } from '../../irt/fitFiles.js';
+import { readCalibratedItems } from '../../irt/fitFolder.js';
 import { byModel, MISSING, type ResponseMatrix } from '../../responses/matrix.js';
 import { readResponses, type ReadOptions } from '../../responses/read.js';
 import { writeFileAtomic } from '../../util/atomic.js';
