@@ -5,8 +5,10 @@
  */
 import type { Command } from 'commander';
 
+export const JSON_HELP = "print the command's result as one JSON document on stdout instead of text (files are still written)";
+
 export function addJsonOption(cmd: Command): Command {
-  return cmd.option('--json', "print the command's result as one JSON document on stdout instead of text (files are still written)");
+  return cmd.option('--json', JSON_HELP);
 }
 
 /** JSON as the commands print it: typed arrays as arrays, non-finite numbers as null (as in every file gradus writes). */
