@@ -42,7 +42,7 @@ export interface CsvFile {
  * messages ("the fit's items.csv"), `how` says where a good one comes from.
  */
 export function readCsvFile(file: string, what: string, how: string, need: readonly string[] = []): CsvFile {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new GradusError(`no ${what} here`, how, { file });
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new GradusError(`no such file (expected ${what})`, how, { file });
   let rows: Record<string, string>[];
   let columns: string[] = [];
   try {

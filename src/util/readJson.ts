@@ -12,7 +12,7 @@ export function readJsonOrNull<T>(file: string): T | null {
 
 /** A JSON file that must be there and parse; a bad one is reported at its line and column. */
 export function readJsonFile<T>(file: string, what: string, how: string): T {
-  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new GradusError(`no ${what} here`, how, { file });
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new GradusError(`no such file (expected ${what})`, how, { file });
   const text = fs.readFileSync(file, 'utf8');
   try {
     return JSON.parse(text) as T;
