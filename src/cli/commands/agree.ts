@@ -7,7 +7,7 @@ import { addJsonOption, emit, jsonText } from '../output.js';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 
-export function formatAgree(r: AgreeResult): string {
+function formatAgree(r: AgreeResult): string {
   const line = (name: string, c: { estimate: number; ci_low: number; ci_high: number }) => `  ${name.padEnd(16)} ${f3(c.estimate).padStart(7)}  [${f3(c.ci_low)}, ${f3(c.ci_high)}]`;
   const out = [
     `${r.n_items} items with a ${JSON.stringify(r.label)} label, ordered ${r.order.join(' < ')}${r.items_without_label ? ` (${r.items_without_label} fitted items have none)` : ''}`,

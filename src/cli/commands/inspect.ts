@@ -22,7 +22,7 @@ function lines(s: GroupSummary): string[] {
   ];
 }
 
-export function formatSummary(s: MatrixSummary): string {
+function formatSummary(s: MatrixSummary): string {
   const out = lines(s);
   out.push(`duplicates dropped     ${s.duplicatesDropped}`, `conflicts settled      ${s.conflicts}`, `scores cut             ${s.scoresCut}`);
   for (const g of s.groups ?? []) {
