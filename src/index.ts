@@ -28,5 +28,6 @@ export { splitItems, type SplitReport } from './difficulty/split.js';
 export { agree, labelOrder, type AgreeOptions, type AgreeResult } from './difficulty/agree.js';
 export { agreeFromFiles } from './difficulty/agreeFromFit.js';
 export { stability, type StabilityOptions, type StabilityResult } from './difficulty/stability.js';
-export { stabilityFromFiles, writeStability, type StabilityFiles } from './difficulty/stabilityFromFiles.js';
+export { stabilityFromFiles, type StabilityFiles } from './difficulty/stabilityFromFiles.js';
+export { writeStability, readStability, STABILITY_COLUMNS, type StabilityRow } from './difficulty/stabilityFile.js';
 export { spearman, kendallTauB } from './difficulty/rank.js';

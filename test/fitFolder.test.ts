@@ -2,7 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fitIrt, GradusError, readBins, readFitFolder, simulate, writeBins, writeFit } from '../src/index.js';
+import { fitIrt, GradusError, readBins, readFitFolder, readStability, simulate, writeBins, writeFit, writeStability } from '../src/index.js';
 import { cli, tmpDir, write } from './support/fixtures.js';
 
 const HEADER = 'item,b,a,c,se_b,se_a,n,p_correct,infit,outfit';
@@ -85,5 +85,19 @@ describe('bins.csv: one reader and writer', () => {
     const r = cli(['split', items, '--bins', file, '--out', path.join(dir, 'split')]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, new RegExp(`^gradus: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, line 3, column split: split "validation" is not train or test\\.`));
+  });
+});
+
+describe('stability.csv: one reader and writer', () => {
+  test('round trip, and a share outside [0, 1] is named by line and column', () => {
+    const file = path.join(tmpDir(), 'stability.csv');
+    const r = { item: ['a', 'b'], difficulty: Float64Array.of(-0.5, 1.25), bin: Int32Array.of(0, 1), sameBin: Float64Array.of(0.9, 0.35) };
+    writeStability(file, r as unknown as Parameters<typeof writeStability>[1]);
+    assert.deepEqual(readStability(file), [
+      { item: 'a', difficulty: -0.5, bin: 0, same_bin: 0.9 },
+      { item: 'b', difficulty: 1.25, bin: 1, same_bin: 0.35 },
+    ]);
+    fs.writeFileSync(file, 'item,difficulty,bin,same_bin\na,0,0,1.5\n');
+    assert.throws(() => readStability(file), (e: GradusError) => e.place.line === 2 && e.place.column === 'same_bin' && /same_bin "1\.5" is not a share in \[0, 1\]/.test(e.message));
   });
 });
