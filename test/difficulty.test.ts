@@ -69,9 +69,9 @@ describe('bins', () => {
     }
   });
 
-  test('bad input: K larger than the items, a fraction outside (0, 1)', () => {
-    assert.throws(() => makeBins({ item: items.slice(0, 5), difficulty: diff.slice(0, 5) }, { k: 6 }), /--k 6 is larger than the 5 items/);
-    assert.throws(() => makeBins({ item: items, difficulty: diff }, { testFraction: 1 }), /--test-fraction 1 is not a share in \(0, 1\)/);
+  test('bad input: K larger than the items, a fraction outside (0, 1); the library names its own options', () => {
+    assert.throws(() => makeBins({ item: items.slice(0, 5), difficulty: diff.slice(0, 5) }, { k: 6 }), /^GradusError: `k` 6 is larger than the 5 items/);
+    assert.throws(() => makeBins({ item: items, difficulty: diff }, { testFraction: 1 }), /`testFraction` 1 is not a share in \(0, 1\)/);
     assert.throws(() => makeBins({ item: items, difficulty: diff }, { testFraction: 0 }), /not a share/);
   });
 });
@@ -100,37 +100,41 @@ describe('stability', () => {
 });
 
 describe('commands: fit → bins → split, agree', () => {
+  // one fit that every test reads and none writes to; each test writes its own files
   const dir = tmpDir();
   const sim = path.join(dir, 'sim.csv');
   cli(['simulate', '--models', '300', '--items', '50', '--model', 'rasch', '--seed', '3', '--out', sim]);
   cli(['fit', sim, '--model', 'rasch', '--out', path.join(dir, 'fit')]);
 
   test('bins writes item,difficulty,bin,split and a sidecar of how it was made', () => {
-    const r = cli(['bins', path.join(dir, 'fit'), '--k', '5', '--seed', '2', '--out', path.join(dir, 'bins.csv')]);
+    const out = tmpDir();
+    const r = cli(['bins', path.join(dir, 'fit'), '--k', '5', '--seed', '2', '--out', path.join(out, 'bins.csv')]);
     assert.equal(r.code, 0, r.stderr);
-    const lines = fs.readFileSync(path.join(dir, 'bins.csv'), 'utf8').trim().split('\n');
+    const lines = fs.readFileSync(path.join(out, 'bins.csv'), 'utf8').trim().split('\n');
     assert.equal(lines[0], 'item,difficulty,bin,split');
     assert.equal(lines.length, 51);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'bins.csv.json'), 'utf8')).seed, 2);
-    const bad = cli(['bins', path.join(dir, 'fit'), '--k', '60', '--out', path.join(dir, 'x.csv')]);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'bins.csv.json'), 'utf8')).seed, 2);
+    const bad = cli(['bins', path.join(dir, 'fit'), '--k', '60', '--out', path.join(out, 'x.csv')]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--k 60 is larger than the 50 items/);
   });
 
   test('split keeps every field, adds difficulty/bin/split, reports unknown and missing items', () => {
+    const own = tmpDir();
+    assert.equal(cli(['bins', path.join(dir, 'fit'), '--k', '5', '--seed', '2', '--out', path.join(own, 'bins.csv')]).code, 0);
     const lines = Array.from({ length: 49 }, (_, i) => JSON.stringify({ id: `item${String(i + 1).padStart(3, '0')}`, prompt: `what is ${i}+1? "quoted" $(touch /tmp/x) \`id\``, answer: String(i + 1) }));
     lines.push(JSON.stringify({ id: 'stranger', prompt: 'not binned' }));
-    const itemsFile = write(dir, 'items.jsonl', lines.join('\n') + '\n');
-    const r = cli(['split', itemsFile, '--bins', path.join(dir, 'bins.csv'), '--out', path.join(dir, 'split')]);
+    const itemsFile = write(own, 'items.jsonl', lines.join('\n') + '\n');
+    const r = cli(['split', itemsFile, '--bins', path.join(own, 'bins.csv'), '--out', path.join(own, 'split')]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /1 item\(s\) in .* are not in the bins/);
     assert.match(r.stderr, /1 binned item\(s\) are missing/);
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'split', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(own, 'split', 'manifest.json'), 'utf8'));
     assert.deepEqual(manifest.unknown_items, ['stranger']);
     assert.deepEqual(manifest.missing_items, ['item050']);
     assert.equal(manifest.bins.length, 5);
     assert.equal(manifest.made_by.seed, 2);
-    const first = fs.readFileSync(path.join(dir, 'split', 'bin-00', 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const first = fs.readFileSync(path.join(own, 'split', 'bin-00', 'train.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.ok(first.length > 0);
     for (const o of first) {
       assert.equal(o.bin, 0);
@@ -145,10 +149,12 @@ describe('commands: fit → bins → split, agree', () => {
   test('agree: a label that follows the truth agrees strongly; bad label and order are clear errors', () => {
     const truth = fs.readFileSync(path.join(dir, 'sim.truth-items.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
     const lab = (b: number) => (b < -0.5 ? 'easy' : b < 0.5 ? 'medium' : 'hard');
-    const itemsCsv = write(dir, 'labels.csv', 'item,level\n' + truth.map(([id, b]) => `${id},${lab(Number(b))}`).join('\n') + '\n');
-    const r = cli(['agree', path.join(dir, 'fit'), '--items', itemsCsv, '--label', 'level', '--bootstrap', '200', '--k', '5', '--json', path.join(dir, 'agree.json')]);
+    const own = tmpDir();
+    const itemsCsv = write(own, 'labels.csv', 'item,level\n' + truth.map(([id, b]) => `${id},${lab(Number(b))}`).join('\n') + '\n');
+    const r = cli(['agree', path.join(dir, 'fit'), '--items', itemsCsv, '--label', 'level', '--bootstrap', '200', '--k', '5', '--out', path.join(own, 'agree.json')]);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(fs.readFileSync(path.join(dir, 'agree.json'), 'utf8'));
+    assert.match(r.stdout, /^50 items with a "level" label, ordered easy < medium < hard/);
+    const j = JSON.parse(fs.readFileSync(path.join(own, 'agree.json'), 'utf8'));
     assert.deepEqual(j.order, ['easy', 'medium', 'hard']);
     assert.ok(j.b.spearman.estimate > 0.7, `rho ${j.b.spearman.estimate}`);
     assert.ok(j.b.spearman.ci_low < j.b.spearman.estimate && j.b.spearman.estimate < j.b.spearman.ci_high);
@@ -166,9 +172,9 @@ describe('agreement on ChemBench', { skip: hasShared ? false : 'no ../shared/dat
   test('human labels agree only weakly with model-based difficulty', () => {
     const dir = tmpDir();
     assert.equal(cli(['fit', path.join(SHARED, 'chembench/chembench.responses.csv'), '--model', 'rasch', '--out', path.join(dir, 'fit')]).code, 0);
-    const r = cli(['agree', path.join(dir, 'fit'), '--items', path.join(SHARED, 'chembench/chembench.items.csv'), '--label', 'human_difficulty', '--order', 'easy,intermediate,hard', '--bootstrap', '200', '--json', path.join(dir, 'a.json')]);
+    const r = cli(['agree', path.join(dir, 'fit'), '--items', path.join(SHARED, 'chembench/chembench.items.csv'), '--label', 'human_difficulty', '--order', 'easy,intermediate,hard', '--bootstrap', '200', '--json']);
     assert.equal(r.code, 0, r.stderr);
-    const j = JSON.parse(fs.readFileSync(path.join(dir, 'a.json'), 'utf8'));
+    const j = JSON.parse(r.stdout);
     assert.equal(j.n_items, 2854);
     assert.deepEqual(j.per_label.map((p: { count: number }) => p.count), [859, 1973, 22]);
     assert.ok(j.b.spearman.estimate > 0 && j.b.spearman.estimate < 0.5, `weak: ${j.b.spearman.estimate}`);

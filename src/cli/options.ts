@@ -28,9 +28,9 @@ export function readOptionsFrom(o: Record<string, unknown>): ReadOptions {
   };
 }
 
-/** A library option's flag: maxIter → --max-iter. */
+/** A library option's flag: maxIter → --max-iter, test_on (a study config key) → --test-on. */
 export function flagName(option: string): string {
-  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  return `--${option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/_/g, '-')}`;
 }
 
 export function num(v: unknown, flag: string): number {

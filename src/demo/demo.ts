@@ -9,7 +9,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeTaskItems } from '../tasks/write.js';
 import { buildZoo } from '../learners/builtin/zoo.js';
-import { fitFiles } from '../cli/commands/fit.js';
+import { fitFiles } from '../irt/fitFiles.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
 import { runStudy, type StudyRunResult } from '../study/runner.js';
 import type { Progress } from '../study/progress.js';

@@ -3,7 +3,7 @@
  * ordered label against IRT b and against consensus difficulty, each with a bootstrap 95% interval over items;
  * per label, count, mean and quartiles; and how the labels spread over K difficulty bins.
  */
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import type { ItemTable } from '../responses/itemTable.js';
 import { requireColumn } from '../responses/itemTable.js';
 import { rng } from '../util/rng.js';
@@ -44,19 +44,29 @@ export function labelOrder(values: string[], given?: string[]): string[] {
   const distinct = [...new Set(values)];
   if (given) {
     const unknown = given.filter((g) => !distinct.includes(g));
-    if (unknown.length) throw new GradusError(`--order names ${unknown.map((u) => JSON.stringify(u)).join(', ')}, which no item carries; the labels are ${distinct.map((d) => JSON.stringify(d)).join(', ')}`, 'List exactly the labels present, easiest first.');
+    if (unknown.length) throw new GradusError(`${option('order')} names ${unknown.map((u) => JSON.stringify(u)).join(', ')}, which no item carries; the labels are ${distinct.map((d) => JSON.stringify(d)).join(', ')}`, 'List exactly the labels present, easiest first.');
     const missing = distinct.filter((d) => !given.includes(d));
-    if (missing.length) throw new GradusError(`--order leaves out the label(s) ${missing.map((u) => JSON.stringify(u)).join(', ')}`, 'List every label, easiest first.');
+    if (missing.length) throw new GradusError(`${option('order')} leaves out the label(s) ${missing.map((u) => JSON.stringify(u)).join(', ')}`, 'List every label, easiest first.');
     return given;
   }
   if (distinct.every((d) => d.trim() !== '' && Number.isFinite(Number(d)))) return distinct.sort((a, b) => Number(a) - Number(b));
   const rank = (d: string) => WORD_ORDER.indexOf(d.trim().toLowerCase());
   if (distinct.every((d) => rank(d) >= 0)) return distinct.sort((a, b) => rank(a) - rank(b));
-  throw new GradusError(`cannot tell the order of the labels ${distinct.map((d) => JSON.stringify(d)).join(', ')}`, 'Give it with --order, easiest first, e.g. --order easy,intermediate,hard.');
+  throw new GradusError(`cannot tell the order of the labels ${distinct.map((d) => JSON.stringify(d)).join(', ')}`, `Give it with ${option('order')}, easiest first, e.g. ${option('order')} easy,intermediate,hard.`);
 }
 
-export function agree(d: FitDifficulty, items: ItemTable, label: string, o: { order?: string[]; k?: number; bootstrap?: number; seed?: number } = {}): AgreeResult {
-  requireColumn(items, label, '--label');
+export interface AgreeOptions {
+  /** label values easiest first (default: numeric, else common difficulty words) */
+  order?: string[];
+  /** bins for the label spread */
+  k?: number;
+  /** bootstrap resamples of items for the intervals */
+  bootstrap?: number;
+  seed?: number;
+}
+
+export function agree(d: FitDifficulty, items: ItemTable, label: string, o: AgreeOptions = {}): AgreeResult {
+  requireColumn(items, label, option('label'));
   const idx: number[] = [];
   const labels: string[] = [];
   let without = 0;

@@ -2,7 +2,7 @@
  * Difficulty bins, as the study cut each benchmark: K equal-size bins by difficulty (bin 0 the easiest), or
  * equal-width bins, or bins at given edges; and within each bin a seeded share of held-out test items.
  */
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import { naturalCompare } from '../util/natural.js';
 import { permutation, rng } from '../util/rng.js';
 
@@ -39,11 +39,11 @@ export function makeBins(d: DifficultyInput, o: BinOptions = {}): BinRow[] {
   const by = o.by ?? 'quantile';
   const frac = o.testFraction ?? 0.2;
   const seed = o.seed ?? 1;
-  if (!Number.isInteger(k) || k < 1) throw new GradusError(`--k ${k} must be a whole number ≥ 1`, 'Give the number of bins, e.g. --k 10.');
-  if (!(frac > 0 && frac < 1)) throw new GradusError(`--test-fraction ${frac} is not a share in (0, 1)`, 'Give the share of each bin held out for testing, e.g. --test-fraction 0.2.');
+  if (!Number.isInteger(k) || k < 1) throw new GradusError(`${option('k')} ${k} must be a whole number ≥ 1`, `Give the number of bins, e.g. ${option('k')} 10.`);
+  if (!(frac > 0 && frac < 1)) throw new GradusError(`${option('testFraction')} ${frac} is not a share in (0, 1)`, `Give the share of each bin held out for testing, e.g. ${option('testFraction')} 0.2.`);
   if (o.edges) {
     for (let e = 1; e < o.edges.length; e++) {
-      if (!(o.edges[e] > o.edges[e - 1])) throw new GradusError(`--edges must increase; ${o.edges[e - 1]} is followed by ${o.edges[e]}`, 'Give increasing inner edges, e.g. --edges -1,0,1 for 4 bins.');
+      if (!(o.edges[e] > o.edges[e - 1])) throw new GradusError(`${option('edges')} must increase; ${o.edges[e - 1]} is followed by ${o.edges[e]}`, `Give increasing inner edges, e.g. ${option('edges')} -1,0,1 for 4 bins.`);
     }
   }
   const groups = new Map<string, number[]>();
@@ -59,7 +59,7 @@ export function makeBins(d: DifficultyInput, o: BinOptions = {}): BinRow[] {
     const members = groups.get(g)!;
     if (!o.edges && by === 'quantile' && k > members.length) {
       throw new GradusError(
-        `--k ${k} is larger than the ${members.length} items${g ? ` of group "${g}"` : ''}`,
+        `${option('k')} ${k} is larger than the ${members.length} items${g ? ` of group "${g}"` : ''}`,
         'Use fewer bins than items (equal-size bins need at least one item each).',
       );
     }
@@ -97,4 +97,29 @@ export function makeBins(d: DifficultyInput, o: BinOptions = {}): BinRow[] {
     }
   });
   return rows;
+}
+
+export interface BinSummary {
+  group?: string;
+  bin: number;
+  items: number;
+  test: number;
+  difficulty_min: number;
+  difficulty_max: number;
+}
+
+/** Per bin (and group): how many items, how many held out, and the difficulty range; in group, then bin order. */
+export function summarizeBins(rows: readonly BinRow[]): BinSummary[] {
+  const byBin = new Map<string, BinSummary>();
+  for (const r of rows) {
+    const key = `${r.group ?? ''}\u0000${r.bin}`;
+    const s = byBin.get(key) ?? { ...(r.group !== undefined ? { group: r.group } : {}), bin: r.bin, items: 0, test: 0, difficulty_min: Infinity, difficulty_max: -Infinity };
+    s.items++;
+    if (r.split === 'test') s.test++;
+    s.difficulty_min = Math.min(s.difficulty_min, r.difficulty);
+    s.difficulty_max = Math.max(s.difficulty_max, r.difficulty);
+    byBin.set(key, s);
+  }
+  const g = (s: BinSummary) => s.group ?? '';
+  return [...byBin.values()].sort((x, y) => (g(x) < g(y) ? -1 : g(x) > g(y) ? 1 : x.bin - y.bin));
 }

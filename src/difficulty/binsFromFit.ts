@@ -1,12 +1,10 @@
 /** Library face of `gradus bins`: read a fit folder, bin its items, write bins.csv and, beside it, how they were made. */
 import path from 'node:path';
-import { writeFileAtomic } from '../util/atomic.js';
-import { safeJson } from '../util/csv.js';
 import { makeBins, type BinBy, type BinRow } from './bins.js';
 import { writeBins } from './binsFile.js';
 import { readFitDifficulty, type DifficultyOn } from './fromFit.js';
 import { readItemTable, requireColumn } from '../responses/itemTable.js';
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 
 export interface BinsFileOptions {
   k?: number;
@@ -23,17 +21,16 @@ export function binsFromFit(fitDir: string, out: string, o: BinsFileOptions = {}
   const d = readFitDifficulty(fitDir, o.on ?? 'b');
   let groupOf: ((item: string) => string) | undefined;
   if (o.group) {
-    if (!o.items) throw new GradusError('--group needs --items', 'Give the items file that holds the group column: --items ITEMS.csv --group COLUMN.');
+    if (!o.items) throw new GradusError(`${option('group')} needs ${option('items')}`, `Give the items file that holds the group column: ${option('items')} ITEMS.csv ${option('group')} COLUMN.`);
     const t = readItemTable(o.items);
-    requireColumn(t, o.group, '--group');
+    requireColumn(t, o.group, option('group'));
     groupOf = (id) => {
       const k = t.byItem.get(id);
       return k === undefined ? '(no group)' : t.rows[k][o.group!];
     };
   }
   const rows = makeBins(d, { k: o.k, by: o.by, edges: o.edges, testFraction: o.testFraction, seed: o.seed, groupOf });
-  writeBins(out, rows);
-  // how the bins were made, for gradus split's manifest
-  writeFileAtomic(`${out}.json`, safeJson({ fit: path.resolve(fitDir), fit_model: d.fit.model ?? null, fit_method: d.fit.method ?? null, on: d.on, k: o.edges ? o.edges.length + 1 : o.k ?? 10, by: o.edges ? 'edges' : o.by ?? 'quantile', edges: o.edges ?? null, test_fraction: o.testFraction ?? 0.2, seed: o.seed ?? 1, group: o.group ?? null, notes: d.notes }));
+  // with how the bins were made, for gradus split's manifest
+  writeBins(out, rows, { fit: path.resolve(fitDir), fit_model: d.fit.model ?? null, fit_method: d.fit.method ?? null, on: d.on, k: o.edges ? o.edges.length + 1 : o.k ?? 10, by: o.edges ? 'edges' : o.by ?? 'quantile', edges: o.edges ?? null, test_fraction: o.testFraction ?? 0.2, seed: o.seed ?? 1, group: o.group ?? null, notes: d.notes });
   return { rows, notes: d.notes };
 }

@@ -9,7 +9,7 @@ import readline from 'node:readline';
 import { GradusError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { safeJson } from '../util/csv.js';
-import { readBins } from './binsFile.js';
+import { readBins, readBinsMade } from './binsFile.js';
 
 export interface SplitReport {
   bins: Array<{ bin: number; train: number; test: number; difficulty_min: number; difficulty_max: number }>;
@@ -67,7 +67,7 @@ export async function splitItems(itemsFile: string, binsFile: string, outDir: st
       difficulty_max: Math.max(...rows.map((r) => r.difficulty)),
     });
   }
-  const made = fs.existsSync(`${binsFile}.json`) ? JSON.parse(fs.readFileSync(`${binsFile}.json`, 'utf8')) : null;
+  const made = readBinsMade(binsFile);
   const manifest = path.join(outDir, 'manifest.json');
   writeFileAtomic(manifest, safeJson({ items: path.resolve(itemsFile), bins_file: path.resolve(binsFile), made_by: made, bins: summary, unknown_items: unknownItems, missing_items: missingItems }));
   return { bins: summary, unknownItems, missingItems, manifest };

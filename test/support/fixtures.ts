@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SHARED = path.resolve(ROOT, '../shared/data');
 export const hasShared = fs.existsSync(SHARED);
+/** Test data kept in the repository (test/fixtures), for tests that must run on a plain clone. */
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
 
 export function tmpDir(prefix = 'gradus-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

@@ -1,18 +1,13 @@
 import type { Command } from 'commander';
-import { agree, type AgreeResult } from '../../difficulty/agree.js';
-import { readFitDifficulty } from '../../difficulty/fromFit.js';
-import { readItemTable } from '../../responses/itemTable.js';
-import { safeJson } from '../../util/csv.js';
+import type { AgreeResult } from '../../difficulty/agree.js';
+import { agreeFromFiles } from '../../difficulty/agreeFromFit.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { example, int } from '../options.js';
-
-export function agreeFromFiles(fitDir: string, itemsFile: string, label: string, o: { order?: string[]; k?: number; bootstrap?: number; seed?: number } = {}): AgreeResult {
-  return agree(readFitDifficulty(fitDir, 'b'), readItemTable(itemsFile), label, o);
-}
+import { addJsonOption, emit, jsonText } from '../output.js';
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
 
-export function formatAgree(r: AgreeResult): string {
+function formatAgree(r: AgreeResult): string {
   const line = (name: string, c: { estimate: number; ci_low: number; ci_high: number }) => `  ${name.padEnd(16)} ${f3(c.estimate).padStart(7)}  [${f3(c.ci_low)}, ${f3(c.ci_high)}]`;
   const out = [
     `${r.n_items} items with a ${JSON.stringify(r.label)} label, ordered ${r.order.join(' < ')}${r.items_without_label ? ` (${r.items_without_label} fitted items have none)` : ''}`,
@@ -44,7 +39,8 @@ export function register(program: Command): void {
     .option('--k <n>', 'bins for the label spread', '10')
     .option('--bootstrap <n>', 'bootstrap resamples for the intervals', '1000')
     .option('--seed <n>', 'bootstrap seed', '1')
-    .option('--json <file>', 'also write the result as JSON');
+    .option('--out <file>', 'also write the result as JSON to this file');
+  addJsonOption(cmd);
   example(cmd, 'gradus agree fit/ --items items.csv --label human_difficulty --order easy,intermediate,hard');
   cmd.action((fitdir: string, o: Record<string, string>) => {
     const r = agreeFromFiles(fitdir, o.items, o.label, {
@@ -53,7 +49,7 @@ export function register(program: Command): void {
       bootstrap: int(o.bootstrap, '--bootstrap', 1),
       seed: int(o.seed, '--seed'),
     });
-    process.stdout.write(formatAgree(r));
-    if (o.json) writeFileAtomic(o.json, safeJson(r));
+    if (o.out) writeFileAtomic(o.out, jsonText(r));
+    emit(o, r, () => formatAgree(r));
   });
 }

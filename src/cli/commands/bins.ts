@@ -1,8 +1,9 @@
 import { Option, type Command } from 'commander';
-import type { BinBy } from '../../difficulty/bins.js';
+import { summarizeBins, type BinBy } from '../../difficulty/bins.js';
 import type { DifficultyOn } from '../../difficulty/fromFit.js';
 import { binsFromFit } from '../../difficulty/binsFromFit.js';
 import { example, int, num } from '../options.js';
+import { addJsonOption, emit, warn } from '../output.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -18,6 +19,7 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for the test split', '1')
     .option('--items <file>', 'a per-item table, for --group')
     .option('--group <column>', 'bin within each group of items (e.g. subtask)');
+  addJsonOption(cmd);
   example(cmd, 'gradus bins fit/ --k 10 --on b --test-fraction 0.2 --seed 1 --out bins.csv');
   cmd.action((fitdir: string, o: Record<string, string>) => {
     const { rows, notes } = binsFromFit(fitdir, o.out, {
@@ -30,27 +32,14 @@ export function register(program: Command): void {
       items: o.items,
       group: o.group,
     });
-    const byBin = new Map<string, { n: number; test: number; lo: number; hi: number }>();
-    for (const r of rows) {
-      const key = `${r.group !== undefined ? `${r.group} ` : ''}${r.bin}`;
-      const s = byBin.get(key) ?? { n: 0, test: 0, lo: Infinity, hi: -Infinity };
-      s.n++;
-      if (r.split === 'test') s.test++;
-      s.lo = Math.min(s.lo, r.difficulty);
-      s.hi = Math.max(s.hi, r.difficulty);
-      byBin.set(key, s);
-    }
-    for (const n of notes) process.stderr.write(`note: ${n}\n`);
-    process.stdout.write('bin  items  test  difficulty range\n');
-    const keys = [...byBin.keys()].sort((x, y) => {
-      const [gx, bx] = [x.slice(0, x.lastIndexOf(' ') + 1), Number(x.slice(x.lastIndexOf(' ') + 1))];
-      const [gy, by] = [y.slice(0, y.lastIndexOf(' ') + 1), Number(y.slice(y.lastIndexOf(' ') + 1))];
-      return gx < gy ? -1 : gx > gy ? 1 : bx - by;
-    });
-    for (const k of keys) {
-      const s = byBin.get(k)!;
-      process.stdout.write(`${k.padStart(3)}  ${String(s.n).padStart(5)}  ${String(s.test).padStart(4)}  ${s.lo.toFixed(3)} .. ${s.hi.toFixed(3)}\n`);
-    }
-    process.stdout.write(`wrote ${o.out}\n`);
+    warn(notes, 'note');
+    const bins = summarizeBins(rows);
+    emit(o, { out: o.out, bins, notes }, () =>
+      [
+        'bin  items  test  difficulty range\n',
+        ...bins.map((s) => `${`${s.group !== undefined ? `${s.group} ` : ''}${s.bin}`.padStart(3)}  ${String(s.items).padStart(5)}  ${String(s.test).padStart(4)}  ${s.difficulty_min.toFixed(3)} .. ${s.difficulty_max.toFixed(3)}\n`),
+        `wrote ${o.out}\n`,
+      ].join(''),
+    );
   });
 }

@@ -1,19 +1,21 @@
 import { Option, type Command } from 'commander';
-import { fitIrt, type FitOptions, type FitResult } from '../../irt/fit.js';
-import { writeFit } from '../../irt/fitFiles.js';
+import type { FitInfo, FitOptions } from '../../irt/fit.js';
+import { fitFiles } from '../../irt/fitFiles.js';
 import { ABILITY_METHODS } from '../../irt/abilities.js';
 import { ITEM_MODELS, METHODS } from '../../irt/model.js';
-import { readResponses, type ReadOptions } from '../../responses/read.js';
-import { GradusError } from '../../errors.js';
 import { addReadOptions, example, int, num, readOptionsFrom } from '../options.js';
+import { addJsonOption, emit, warn } from '../output.js';
 
-/** Library face of `gradus fit`: read, fit, write the fit folder. */
-export async function fitFiles(inputs: string[], read: ReadOptions, fit: FitOptions, out: string): Promise<FitResult> {
-  const { matrix, report } = await readResponses(inputs, read);
-  const result = await fitIrt(matrix, fit);
-  result.info.warnings.unshift(...report.warnings);
-  writeFit(out, result, { inputs });
-  return result;
+function formatFit(i: FitInfo, out: string, seconds: number): string {
+  return (
+    `${i.model} by ${i.method}: ${i.n_models} models × ${i.n_items} items, ${i.n_responses} responses\n` +
+    `log-likelihood ${i.loglik.toFixed(3)} (${i.loglik_kind}), ${i.iterations} iterations, ${i.converged ? 'converged' : 'NOT converged'}, ${seconds.toFixed(1)} s\n` +
+    (i.model === 'rasch' && i.method === 'mml' ? `latent variance ${i.latent_var.toFixed(4)}\n` : '') +
+    (i.holdout ? `held out ${i.holdout.n}: log-loss ${i.holdout.logloss.toFixed(4)}, accuracy ${i.holdout.accuracy.toFixed(4)}, AUC ${i.holdout.auc.toFixed(4)}\n` : '') +
+    (i.held_finite.items.length || i.held_finite.models.length ? `held finite: ${i.held_finite.items.length} items, ${i.held_finite.models.length} models (${i.held_finite.how})\n` : '') +
+    (i.dropped_items.length ? `dropped: ${i.dropped_items.length} items nobody answered\n` : '') +
+    `wrote ${out}/items.csv, models.csv, fit.json\n`
+  );
 }
 
 export function register(program: Command): void {
@@ -32,6 +34,7 @@ export function register(program: Command): void {
     .option('--max-iter <n>', 'iteration limit')
     .option('--quadpts <n>', 'mml: quadrature points on [-6, 6]', '61')
     .addOption(new Option('--finish <how>', 'mml: plain (EM to the grid maximum, as mirt) or px (stop at the parameter-expanded fixed point: faster on long tests); default: plain up to 2,000 × 1,000-size data').choices(['plain', 'px']));
+  addJsonOption(cmd);
   addReadOptions(cmd);
   example(cmd, 'gradus fit responses.csv --model 2pl --method mml --holdout 0.1 --out fit/');
   cmd.action(async (inputs: string[], o: Record<string, string>) => {
@@ -49,17 +52,8 @@ export function register(program: Command): void {
       finish: o.finish as FitOptions['finish'],
     }, o.out);
     const i = result.info;
-    if (!Number.isFinite(i.loglik)) throw new GradusError('the fit ended with a non-finite log-likelihood', 'Please report this with the data.');
-    process.stdout.write(
-      `${i.model} by ${i.method}: ${i.n_models} models × ${i.n_items} items, ${i.n_responses} responses\n` +
-        `log-likelihood ${i.loglik.toFixed(3)} (${i.loglik_kind}), ${i.iterations} iterations, ${i.converged ? 'converged' : 'NOT converged'}, ${((performance.now() - t0) / 1000).toFixed(1)} s\n` +
-        (i.model === 'rasch' && i.method === 'mml' ? `latent variance ${i.latent_var.toFixed(4)}\n` : '') +
-        (i.holdout ? `held out ${i.holdout.n}: log-loss ${i.holdout.logloss.toFixed(4)}, accuracy ${i.holdout.accuracy.toFixed(4)}, AUC ${i.holdout.auc.toFixed(4)}\n` : '') +
-        (i.held_finite.items.length || i.held_finite.models.length ? `held finite: ${i.held_finite.items.length} items, ${i.held_finite.models.length} models (${i.held_finite.how})\n` : '') +
-        (i.dropped_items.length ? `dropped: ${i.dropped_items.length} items nobody answered\n` : '') +
-        `wrote ${o.out}/items.csv, models.csv, fit.json\n`,
-    );
-    for (const w of i.warnings) process.stderr.write(`warning: ${w}\n`);
+    emit(o, { ...i, out: o.out }, () => formatFit(i, o.out, (performance.now() - t0) / 1000));
+    warn(i.warnings);
     if (!i.converged) process.exitCode = 1;
   });
 }

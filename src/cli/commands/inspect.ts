@@ -1,30 +1,8 @@
 import type { Command } from 'commander';
-import { readResponses } from '../../responses/read.js';
-import { summarize, type GroupSummary, type MatrixSummary } from '../../responses/summary.js';
-import { readItemTable, requireColumn } from '../../responses/itemTable.js';
-import { GradusError } from '../../errors.js';
+import { inspectResponses } from '../../responses/inspect.js';
+import type { GroupSummary, MatrixSummary } from '../../responses/summary.js';
 import { addReadOptions, example, readOptionsFrom } from '../options.js';
-
-export interface InspectOptions {
-  items?: string;
-  group?: string;
-}
-
-/** Library face of `gradus inspect`. */
-export async function inspectResponses(inputs: string[], read: Parameters<typeof readResponses>[1], opts: InspectOptions = {}) {
-  if (opts.group && !opts.items) throw new GradusError('--group needs --items', 'Give the items file that holds the group column: --items ITEMS.csv --group COLUMN.');
-  const { matrix, report } = await readResponses(inputs, read);
-  let groupOf: ((item: string) => string | undefined) | undefined;
-  if (opts.items && opts.group) {
-    const t = readItemTable(opts.items);
-    requireColumn(t, opts.group, '--group');
-    groupOf = (id) => {
-      const k = t.byItem.get(id);
-      return k === undefined ? undefined : t.rows[k][opts.group!];
-    };
-  }
-  return { summary: summarize(matrix, report, groupOf), report };
-}
+import { addJsonOption, emit, warn } from '../output.js';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -44,7 +22,7 @@ function lines(s: GroupSummary): string[] {
   ];
 }
 
-export function formatSummary(s: MatrixSummary): string {
+function formatSummary(s: MatrixSummary): string {
   const out = lines(s);
   out.push(`duplicates dropped     ${s.duplicatesDropped}`, `conflicts settled      ${s.conflicts}`, `scores cut             ${s.scoresCut}`);
   for (const g of s.groups ?? []) {
@@ -59,17 +37,14 @@ export function register(program: Command): void {
     .description('read responses and print what they hold: size, missing share, accuracy, items and models without variation')
     .argument('<inputs...>', 'response tables (.csv .tsv .jsonl .parquet, optionally .gz) or lm-eval output folders')
     .option('--items <file>', 'a per-item table (CSV/TSV/JSONL with an item column)')
-    .option('--group <column>', 'with --items: summarize each group of items too (e.g. subtask)')
-    .option('--json', 'print JSON instead of text');
+    .option('--group <column>', 'with --items: summarize each group of items too (e.g. subtask)');
+  addJsonOption(cmd);
   addReadOptions(cmd);
   example(cmd, 'gradus inspect responses.csv --items items.csv --group subtask');
   cmd.action(async (inputs: string[], o: Record<string, unknown>) => {
     const { summary, report } = await inspectResponses(inputs, readOptionsFrom(o), { items: o.items as string, group: o.group as string });
-    if (o.json) process.stdout.write(JSON.stringify({ ...summary, warnings: report.warnings, notes: report.notes }, null, 2) + '\n');
-    else {
-      process.stdout.write(formatSummary(summary));
-      for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
-      for (const n of report.notes) process.stderr.write(`note: ${n}\n`);
-    }
+    emit(o, { ...summary, warnings: report.warnings, notes: report.notes }, () => formatSummary(summary));
+    warn(report.warnings);
+    warn(report.notes, 'note');
   });
 }

@@ -1,0 +1,3 @@
+import { register } from 'node:module';
+
+register('./loadLog.mjs', import.meta.url);
