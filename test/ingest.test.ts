@@ -136,7 +136,7 @@ describe('repeats', () => {
       assert.match(e.message, /"a" answers item "x" differently/);
       assert.match(e.message, /c\.csv, line 2 says "1"/);
       assert.match(e.message, /c\.csv, line 4 says "0"/);
-      assert.match(e.message, /--on-conflict/);
+      assert.match(e.message, /`onConflict` first\|last\|mean/);
       return true;
     });
     const get = async (p: 'first' | 'last' | 'mean') => cellsOf(await readResponses(f, { onConflict: p }))['a|x'];

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import readline from 'node:readline';
-import { GradusError, type Place } from '../errors.js';
+import { GradusError, option, type Place } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
@@ -136,14 +136,14 @@ export class HarnessSource implements ResponseSource {
       if (!metric) {
         metric = DEFAULT_METRICS.find((k) => typeof s[k] === 'number' || typeof s[k] === 'boolean');
         if (!metric) {
-          throw new GradusError(`no per-sample metric found (looked for ${DEFAULT_METRICS.join(', ')})`, 'Name the metric with --metric.', { file, line });
+          throw new GradusError(`no per-sample metric found (looked for ${DEFAULT_METRICS.join(', ')})`, `Name the metric with ${option('metric')}.`, { file, line });
         }
       }
       metricsUsed.set(task, metric);
       stats.rows++;
       const value = s[metric];
       if (value === undefined) {
-        throw new GradusError(`this sample has no "${metric}" field`, `Pick a metric the samples carry with --metric (this line has: ${Object.keys(s).filter((k) => typeof s[k] === 'number').join(', ') || 'none'}).`, { file, line });
+        throw new GradusError(`this sample has no "${metric}" field`, `Pick a metric the samples carry with ${option('metric')} (this line has: ${Object.keys(s).filter((k) => typeof s[k] === 'number').join(', ') || 'none'}).`, { file, line });
       }
       const a = parseAnswer(value);
       if (a.kind === 'bad') throw new GradusError(describeBad(value, a.why), ANSWER_HINT, { file, line, column: `"${metric}"` });

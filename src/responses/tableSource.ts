@@ -10,11 +10,13 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { GradusError, type Place } from '../errors.js';
+import { GradusError, option, type Place } from '../errors.js';
 import { sqlIdent, sqlString } from '../util/duck.js';
 import { assertReadableFile, detectFormat, type FileFormat } from './format.js';
 import { answerSql, ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
-import { readHeader, scanRows } from './locate.js';
+import { numberedColumns, readHeader, scanRows, type RowVisit } from './locate.js';
+import { checkHeader, type HeaderChoice } from './headerCheck.js';
+import { asGzipError, checkEncoding, checkGzipMagic, verifyGzip } from './textCheck.js';
 import type { MatrixBuilder } from './builder.js';
 import type { SourceStats, ResponseSource } from './source.js';
 
@@ -25,6 +27,8 @@ export interface TableOptions {
   format?: FileFormat;
   layout?: Layout;
   idColumn?: IdColumn;
+  /** CSV/TSV: is the first line a header (`none`: a headerless wide matrix, columns numbered); unset: yes, unless it holds only answers (an error) */
+  header?: HeaderChoice;
 }
 
 const BAD = -1e308;
@@ -51,6 +55,9 @@ export class TableSource implements ResponseSource {
   private readFile: string;
   private tempDir: string | null = null;
   private shape: Shape | null = null;
+  /** gzipped text: the check that the whole stream unpacks, run beside DuckDB's read (which stops quietly where it breaks) */
+  private gzipWhole: Promise<void> | null = null;
+  private nColumns = 0;
   private readonly tag = `t${++tableCounter}`;
 
   constructor(readonly file: string, private readonly conn: DuckDBConnection, private readonly options: TableOptions = {}) {
@@ -64,15 +71,35 @@ export class TableSource implements ResponseSource {
   private async prepare(): Promise<Shape> {
     if (this.shape) return this.shape;
     assertReadableFile(this.file);
+    const delimited = this.format === 'csv' || this.format === 'tsv';
+    if (this.options.header === 'none' && !delimited) {
+      throw new GradusError(`${option('header')} none applies to CSV and TSV files only`, `Leave ${option('header')} unset for ${this.format} files.`, { file: this.file });
+    }
+    if (this.gzip) checkGzipMagic(this.file);
     if (this.format === 'parquet' && this.gzip) {
       // DuckDB reads compressed CSV/JSON itself, but not a gzipped Parquet file: unpack a private copy.
       this.tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gradus-'));
       this.readFile = path.join(this.tempDir, 'data.parquet');
-      await pipeline(fs.createReadStream(this.file), zlib.createGunzip(), fs.createWriteStream(this.readFile));
+      await pipeline(fs.createReadStream(this.file), zlib.createGunzip(), fs.createWriteStream(this.readFile)).catch((e) => {
+        throw asGzipError(this.file, e);
+      });
+    }
+    if (this.format !== 'parquet') {
+      await checkEncoding(this.file, this.gzip);
+      if (this.gzip) {
+        this.gzipWhole = verifyGzip(this.file);
+        this.gzipWhole.catch(() => undefined);
+      }
+    }
+    let header: string[] = [];
+    if (delimited) {
+      header = await readHeader(this.file, this.format === 'tsv' ? '\t' : ',', this.gzip);
+      checkHeader(this.file, header, this.format === 'tsv' ? '\t' : ',', this.options.header);
+      this.nColumns = header.length;
+      if (this.headerless) header = numberedColumns(header.length);
     }
     const cols = await this.describe(false);
-    if (this.format === 'csv' || this.format === 'tsv') {
-      const header = await readHeader(this.file, this.format === 'tsv' ? '\t' : ',', this.gzip);
+    if (delimited) {
       const same = header.length === cols.length && header.every((h, k) => h === cols[k].name || (h.trim() === '' && /^column\d+$/.test(cols[k].name)));
       // DuckDB's sniffer takes the most common row shape as the table: a mismatch means a ragged line early on.
       if (!same) throw await this.explainDuckError(new Error('the header DuckDB found differs from the first line'));
@@ -81,12 +108,18 @@ export class TableSource implements ResponseSource {
     return this.shape;
   }
 
+  private get headerless(): boolean {
+    return this.options.header === 'none';
+  }
+
   private from(allVarchar: boolean): string {
     const f = sqlString(this.readFile);
     switch (this.format) {
       case 'csv':
-      case 'tsv':
-        return `read_csv(${f}, header=true, delim=${sqlString(this.format === 'tsv' ? '\t' : ',')}, quote='"', escape='"', compression='auto', sample_size=20480${allVarchar ? ', all_varchar=true' : ''})`;
+      case 'tsv': {
+        const header = this.headerless ? `header=false, names=[${numberedColumns(this.nColumns).map(sqlString).join(', ')}]` : 'header=true';
+        return `read_csv(${f}, ${header}, delim=${sqlString(this.format === 'tsv' ? '\t' : ',')}, quote='"', escape='"', compression='auto', sample_size=20480${allVarchar ? ', all_varchar=true' : ''})`;
+      }
       case 'jsonl':
         return `read_json(${f}, format='newline_delimited')`;
       case 'parquet':
@@ -108,6 +141,9 @@ export class TableSource implements ResponseSource {
     const find = (want: string) => names.find((n) => n.trim().toLowerCase() === want);
     const item = find('item');
     const layout = this.options.layout && this.options.layout !== 'auto' ? this.options.layout : item !== undefined ? 'long' : 'wide';
+    if (this.headerless && layout === 'long') {
+      throw new GradusError(`a table without a header (${option('header')} none) can only be wide`, `Give a long table a header line model,item,correct, or read this one with ${option('layout')} wide.`, { file: this.file });
+    }
     if (layout === 'long') {
       const model = find('model');
       const value = find('correct') ?? find('score');
@@ -115,7 +151,7 @@ export class TableSource implements ResponseSource {
       if (missing.length) {
         throw new GradusError(
           `a long table needs the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the header has ${names.map((n) => JSON.stringify(n)).join(', ')}`,
-          'Rename the columns to model,item,correct (0/1) or model,item,score (a number in [0,1]); for one row per model and one column per item, pass --layout wide.',
+          `Rename the columns to model,item,correct (0/1) or model,item,score (a number in [0,1]); for one row per model and one column per item, pass ${option('layout')} wide.`,
           { file: this.file, line: this.format === 'parquet' ? undefined : 1 },
         );
       }
@@ -184,6 +220,7 @@ export class TableSource implements ResponseSource {
     } catch (e) {
       throw await this.explainDuckError(e as Error);
     }
+    await this.gzipWhole;
     const models: string[] = [];
     const items: string[] = [];
     const stats: SourceStats = { rows: 0, missing: 0, fractional: 0 };
@@ -252,14 +289,14 @@ export class TableSource implements ResponseSource {
   async locate(model: string, item: string): Promise<Array<Place & { answer: string }>> {
     const shape = await this.prepare();
     const out: Array<Place & { answer: string }> = [];
-    await scanRows(this.file, this.format, this.gzip, ({ header, fields, line }) => {
+    await this.scan(({ header, fields, line }) => {
       if (shape.layout === 'long') {
         const get = (name: string) => fields[header.indexOf(name)];
         if (String(get(shape.model!)) === model && String(get(shape.item!)) === item) {
           out.push({ file: this.file, line, answer: String(get(shape.value!)) });
         }
       } else {
-        const id = shape.idColumn ? String(fields[header.indexOf(shape.idColumn)]) : String(line - 1);
+        const id = shape.idColumn ? String(fields[header.indexOf(shape.idColumn)]) : String(this.headerless ? line : line - 1);
         const col = header.indexOf(item);
         if (id === model && col >= 0) out.push({ file: this.file, line, column: col + 1, answer: String(fields[col]) });
       }
@@ -270,7 +307,7 @@ export class TableSource implements ResponseSource {
   /** Pass 1 counted a bad answer or an empty id: find the first one, with its line and column. */
   private async locateBad(shape: Shape): Promise<GradusError> {
     let err: GradusError | null = null;
-    await scanRows(this.file, this.format, this.gzip, ({ header, fields, line }) => {
+    await this.scan(({ header, fields, line }) => {
       const col = (name: string) => header.indexOf(name);
       if (shape.layout === 'long') {
         for (const name of [shape.model!, shape.item!]) {
@@ -305,6 +342,10 @@ export class TableSource implements ResponseSource {
     return err ?? new GradusError('some answers could not be read, but the line could not be found', ANSWER_HINT, { file: this.file });
   }
 
+  private scan(visit: (row: RowVisit) => boolean | void): Promise<void> {
+    return scanRows(this.file, this.format, this.gzip, visit, this.headerless);
+  }
+
   private columnLabel(index: number, name: string): string {
     return this.format === 'jsonl' ? `"${name}"` : `${index + 1} (${name})`;
   }
@@ -312,11 +353,16 @@ export class TableSource implements ResponseSource {
   /** DuckDB saw a line it could not read: find it ourselves and say what is wrong in words. */
   private async explainDuckError(e: Error): Promise<GradusError> {
     if (e instanceof GradusError) return e;
+    try {
+      await this.gzipWhole;
+    } catch (gz) {
+      return gz as GradusError;
+    }
     const shape = this.shape;
     let found: GradusError | null = null;
     try {
       let width = -1;
-      await scanRows(this.file, this.format, this.gzip, ({ header, fields, line }) => {
+      await this.scan(({ header, fields, line }) => {
         if (width < 0) width = header.length;
         if (shape?.layout === 'long') {
           const raw = fields[header.indexOf(shape.value!)];
@@ -334,7 +380,7 @@ export class TableSource implements ResponseSource {
     if (found) return found;
     const first = e.message.split('\n')[0];
     const line = /on line:? (\d+)/i.exec(e.message);
-    return new GradusError(`could not be read (${first})`, 'Check that the file is a well-formed table in the format its extension names, or pass --format.', {
+    return new GradusError(`could not be read (${first})`, `Check that the file is a well-formed table in the format its extension names, or pass ${option('format')}.`, {
       file: this.file,
       line: line ? Number(line[1]) : undefined,
     });
