@@ -85,7 +85,9 @@ export class HarnessSource implements ResponseSource {
     this.label = root;
   }
 
-  async ids(): Promise<{ models: string[]; items: string[]; stats: SourceStats }> {
+  private stats: SourceStats = { rows: 0, missing: 0, fractional: 0 };
+
+  async ids(): Promise<{ models: string[]; items: string[] }> {
     const runs = findHarnessRuns(this.root);
     if (!runs.length) {
       throw new GradusError(
@@ -94,7 +96,7 @@ export class HarnessSource implements ResponseSource {
         { file: this.root },
       );
     }
-    const stats: SourceStats = { rows: 0, missing: 0, fractional: 0 };
+    const stats = this.stats;
     const items = new Set<string>();
     const metricsUsed = new Map<string, string>();
     for (const run of runs) {
@@ -107,7 +109,7 @@ export class HarnessSource implements ResponseSource {
       this.answers.push({ model: run.model, rows });
     }
     for (const [task, metric] of metricsUsed) this.notes.push(`${task}: metric ${metric}`);
-    return { models: [...new Set(this.answers.map((a) => a.model))], items: [...items], stats };
+    return { models: [...new Set(this.answers.map((a) => a.model))], items: [...items] };
   }
 
   private async readSamples(file: string, task: string, rows: Answered[], stats: SourceStats, metricsUsed: Map<string, string>) {
@@ -156,11 +158,12 @@ export class HarnessSource implements ResponseSource {
     }
   }
 
-  async fill(b: MatrixBuilder, threshold: number): Promise<void> {
+  async fill(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
     for (const { model, rows } of this.answers) {
       const m = b.modelIndex.get(model)!;
       for (const r of rows) b.set(m * b.nItems + b.itemIndex.get(r.item)!, r.v >= threshold ? 1 : 0);
     }
+    return this.stats;
   }
 
   async locate(model: string, item: string): Promise<Array<Place & { answer: string }>> {

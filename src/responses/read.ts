@@ -89,13 +89,15 @@ export async function readResponses(inputs: string | string[], options: ReadOpti
       const ids = await s.ids();
       ids.models.forEach((m) => models.add(m));
       ids.items.forEach((i) => items.add(i));
-      report.rows += ids.stats.rows;
-      report.missingRows += ids.stats.missing;
-      report.scoresCut += ids.stats.fractional;
       if (s instanceof HarnessSource) report.notes.push(...s.notes.map((n) => `${s.label}: ${n}`));
     }
     const b = new MatrixBuilder(sortNatural(models), sortNatural(items), policy);
-    for (const s of sources) await s.fill(b, threshold);
+    for (const s of sources) {
+      const stats = await s.fill(b, threshold);
+      report.rows += stats.rows;
+      report.missingRows += stats.missing;
+      report.scoresCut += stats.fractional;
+    }
     if (b.conflicts && policy === 'error') throw await conflictError(b, sources);
     report.duplicatesDropped = b.duplicatesDropped;
     report.conflicts = b.conflicts;

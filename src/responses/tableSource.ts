@@ -1,8 +1,8 @@
 /**
  * Long and wide tables (CSV, TSV, JSONL, Parquet, each optionally gzipped) read through DuckDB, so that a
  * 75-million-row leaderboard dump streams in chunks of typed columns and never becomes one JS object per response.
- * Pass 1 collects the ids and counts problems; pass 2 streams (cell, answer) pairs into the MatrixBuilder,
- * mapping ids to indices inside DuckDB with ENUM types.
+ * Pass 1 collects the distinct ids; pass 2 maps them to indices by a join on those lists (once per distinct id,
+ * not per answer) and streams one-byte answer codes, counted and set as whole typed columns (cellCodes.ts).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,8 @@ import zlib from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GradusError, option, type Place } from '../errors.js';
-import { sqlIdent, sqlString } from '../util/duck.js';
+import { sqlIdent, sqlString, typedItems } from '../util/duck.js';
+import { applyCodes, codeSql, newCounts, valueSql, type FillCounts } from './cellCodes.js';
 import { assertReadableFile, detectFormat, type FileFormat } from './format.js';
 import { answerSql, ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import { numberedColumns, readHeader, scanRows, type RowVisit } from './locate.js';
@@ -44,6 +45,8 @@ interface Shape {
   /** wide: the id column, or null when rows are numbered */
   idColumn?: string | null;
   columns: string[];
+  /** DuckDB's type of each column */
+  types: string[];
 }
 
 let tableCounter = 0;
@@ -156,7 +159,7 @@ export class TableSource implements ResponseSource {
         );
       }
       const type = cols.find((c) => c.name === value)!.type;
-      return { layout, model, item, value, valueType: type, columns: names };
+      return { layout, model, item, value, valueType: type, columns: names, types: cols.map((c) => c.type) };
     }
     if (names.length < 2 && this.options.idColumn !== 'none') {
       throw new GradusError(
@@ -165,7 +168,7 @@ export class TableSource implements ResponseSource {
         { file: this.file, line: 1 },
       );
     }
-    return { layout, idColumn: null, columns: names };
+    return { layout, idColumn: null, columns: names, types: cols.map((c) => c.type) };
   }
 
   /** Wide tables: is the first column an id? By name, else by content (anything that is not an answer makes it an id). */
@@ -185,104 +188,132 @@ export class TableSource implements ResponseSource {
     if (Number(r.getRows()[0][0]) > 0) shape.idColumn = first;
   }
 
-  /** The source as a long relation (m, i, v) with v a number, NULL for missing, or BAD. */
-  private relation(shape: Shape): string {
-    if (shape.layout === 'long') {
-      const c = sqlIdent(shape.value!);
-      const t = shape.valueType!.toUpperCase();
-      let v: string;
-      if (t === 'BOOLEAN') v = `CAST(CAST(${c} AS INTEGER) AS DOUBLE)`;
-      else if (/^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/.test(t))
-        v = `(CASE WHEN isnan(CAST(${c} AS DOUBLE)) THEN NULL ELSE CAST(${c} AS DOUBLE) END)`;
-      else v = answerSql(`CAST(${c} AS VARCHAR)`);
-      return `(SELECT CAST(${sqlIdent(shape.model!)} AS VARCHAR) AS m, CAST(${sqlIdent(shape.item!)} AS VARCHAR) AS i, ${v} AS v FROM ${this.from(false)})`;
+  /** Long tables: the distinct ids of one column; a NULL among them is an empty id, to be located. */
+  private async distinct(col: string): Promise<{ ids: string[]; empty: boolean }> {
+    const rows = await this.query(`SELECT DISTINCT CAST(${sqlIdent(col)} AS VARCHAR) FROM ${this.from(false)}`);
+    const ids: string[] = [];
+    let empty = false;
+    for (const [v] of rows) {
+      if (v === null || String(v).trim() === '') empty = true;
+      else ids.push(String(v));
     }
-    const id = shape.idColumn;
-    const base = id
-      ? `SELECT CAST(${sqlIdent(id)} AS VARCHAR) AS __gradus_model, * EXCLUDE (${sqlIdent(id)}) FROM ${this.from(true)}`
-      : `SELECT CAST(row_number() OVER () AS VARCHAR) AS __gradus_model, * FROM ${this.from(true)}`;
-    return `(SELECT __gradus_model AS m, CAST(__gradus_item AS VARCHAR) AS i, ${answerSql('CAST(__gradus_raw AS VARCHAR)')} AS v
-      FROM (UNPIVOT (${base}) ON COLUMNS(* EXCLUDE (__gradus_model)) INTO NAME __gradus_item VALUE __gradus_raw))`;
+    return { ids, empty };
   }
 
-  async ids(): Promise<{ models: string[]; items: string[]; stats: SourceStats }> {
-    const shape = await this.prepare();
-    await this.decideIdColumn(shape);
-    const sql = `SELECT GROUPING(m) AS gm, m, i, count(*) AS n,
-        count(*) FILTER (WHERE v = ${BAD}) AS nan,
-        count(*) FILTER (WHERE v <> ${BAD} AND (v < 0 OR v > 1)) AS oor,
-        count(*) FILTER (WHERE v IS NULL) AS missing,
-        count(*) FILTER (WHERE v > 0 AND v < 1) AS frac
-      FROM ${this.relation(shape)} GROUP BY GROUPING SETS ((m), (i))`;
-    let rows: unknown[][];
+  private async query(sql: string): Promise<unknown[][]> {
     try {
-      rows = (await this.conn.runAndReadAll(sql)).getRows();
+      return (await this.conn.runAndReadAll(sql)).getRows();
     } catch (e) {
       throw await this.explainDuckError(e as Error);
     }
-    await this.gzipWhole;
-    const models: string[] = [];
-    const items: string[] = [];
-    const stats: SourceStats = { rows: 0, missing: 0, fractional: 0 };
-    let bad = 0;
-    let emptyId = false;
-    for (const [gm, m, i, n, nan, oor, missing, frac] of rows) {
-      if (Number(gm) === 0) {
-        if (m === null) emptyId = true;
-        else models.push(String(m));
-        stats.rows += Number(n);
-        stats.missing += Number(missing);
-        stats.fractional += Number(frac);
-        bad += Number(nan) + Number(oor);
-      } else if (i === null) emptyId = true;
-      else items.push(String(i));
-    }
-    if (bad > 0 || emptyId) throw await this.locateBad(shape);
-    if (stats.rows === 0) {
-      throw new GradusError('the file has a header but no responses', 'Add at least one row of answers.', { file: this.file });
-    }
-    return { models, items, stats };
   }
 
-  async fill(b: MatrixBuilder, threshold: number): Promise<void> {
+  async ids(): Promise<{ models: string[]; items: string[] }> {
     const shape = await this.prepare();
-    const nItems = b.items.length;
-    const big = b.models.length * nItems >= 2 ** 31;
+    await this.decideIdColumn(shape);
+    let models: string[];
+    let items: string[];
+    if (shape.layout === 'long') {
+      const m = await this.distinct(shape.model!);
+      const i = await this.distinct(shape.item!);
+      if (m.empty || i.empty) throw await this.locateBad(shape);
+      models = m.ids;
+      items = i.ids;
+    } else {
+      items = shape.columns.filter((c) => c !== shape.idColumn);
+      if (shape.idColumn) {
+        const m = await this.distinct(shape.idColumn);
+        if (m.empty) throw await this.locateBad(shape);
+        models = m.ids;
+      } else {
+        const [[n]] = await this.query(`SELECT count(*) FROM ${this.from(false)}`);
+        models = numberedColumns(Number(n));
+      }
+    }
+    await this.gzipWhole;
+    if (models.length === 0) {
+      throw new GradusError('the file has a header but no responses', 'Add at least one row of answers.', { file: this.file });
+    }
+    return { models, items };
+  }
+
+  async fill(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
+    const shape = await this.prepare();
+    const counts = newCounts();
+    try {
+      if (shape.layout === 'long') await this.fillLong(shape, b, threshold, counts);
+      else await this.fillWide(shape, b, threshold, counts);
+    } catch (e) {
+      throw await this.explainDuckError(e as Error);
+    }
+    if (counts.bad > 0) throw await this.locateBad(shape);
+    return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
+  }
+
+  /** Ids become indices by a join on the distinct lists (once per distinct id, not per answer); answers come as codes. */
+  private async fillLong(shape: Shape, b: MatrixBuilder, threshold: number, counts: FillCounts): Promise<void> {
     const tm = `${this.tag}_models`;
     const ti = `${this.tag}_items`;
     await this.loadIds(tm, b.models);
     await this.loadIds(ti, b.items);
-    const code = (col: string, t: string) => `CAST(enum_code(CAST(${col} AS ${t}_e)) AS ${big ? 'BIGINT' : 'INTEGER'})`;
-    const sql = `SELECT ${code('m', tm)} * ${nItems} + ${code('i', ti)} AS cell, CAST(v >= ${Number(threshold)} AS UTINYINT) AS a
-      FROM ${this.relation(shape)} WHERE v IS NOT NULL`;
+    const v = valueSql(sqlIdent(shape.value!), shape.valueType!);
+    const sql = `SELECT tm.ix AS m, ti.ix AS i, ${codeSql('r.v', threshold)} AS a
+      FROM (SELECT CAST(${sqlIdent(shape.model!)} AS VARCHAR) AS m, CAST(${sqlIdent(shape.item!)} AS VARCHAR) AS i, ${v} AS v FROM ${this.from(false)}) r
+      JOIN ${tm} tm ON r.m = tm.id JOIN ${ti} ti ON r.i = ti.id`;
+    const nI = b.nItems;
+    // The id tables are the join's build side and the file its probe side, whose order the probe keeps (as
+    // preserve_insertion_order asks), so --on-conflict first/last see the answers in file order; left to itself the
+    // optimizer builds on a small file instead and reorders it.
+    await this.conn.run(`SET disabled_optimizers = 'join_order,build_side_probe_side'`);
     try {
       const res = await this.conn.stream(sql);
       for (;;) {
         const chunk = await res.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        const n = chunk.rowCount;
-        const cells = chunk.getColumnVector(0);
-        const answers = chunk.getColumnVector(1);
-        for (let k = 0; k < n; k++) b.set(Number(cells.getItem(k)), answers.getItem(k) as number);
+        const m = typedItems<Int32Array>(chunk.getColumnVector(0));
+        const i = typedItems<Int32Array>(chunk.getColumnVector(1));
+        applyCodes(b, typedItems<Uint8Array>(chunk.getColumnVector(2)), chunk.rowCount, (k) => m[k] * nI + i[k], counts);
       }
-    } catch (e) {
-      throw await this.explainDuckError(e as Error);
     } finally {
-      await this.conn.run(`DROP TYPE IF EXISTS ${tm}_e; DROP TYPE IF EXISTS ${ti}_e;`).catch(() => undefined);
+      await this.conn.run(`RESET disabled_optimizers; DROP TABLE IF EXISTS ${tm}; DROP TABLE IF EXISTS ${ti};`).catch(() => undefined);
+    }
+  }
+
+  /** One coded column per item, read column by column: no UNPIVOT, whose long form of a 21,000-column table overflowed memory. */
+  private async fillWide(shape: Shape, b: MatrixBuilder, threshold: number, counts: FillCounts): Promise<void> {
+    const cols = shape.columns.map((name, k) => ({ name, type: shape.types[k], k })).filter((c) => c.name !== shape.idColumn);
+    const id = shape.idColumn ? `CAST(${sqlIdent(shape.idColumn)} AS VARCHAR) AS id, ` : '';
+    const inner = `SELECT ${id}${cols.map((c, j) => `${valueSql(sqlIdent(c.name), c.type)} AS v${j}`).join(', ')} FROM ${this.from(false)}`;
+    const sql = `SELECT ${shape.idColumn ? 'id, ' : ''}${cols.map((_, j) => `${codeSql(`v${j}`, threshold)} AS a${j}`).join(', ')} FROM (${inner})`;
+    const itemIx = Int32Array.from(cols, (c) => b.itemIndex.get(c.name)!);
+    const nI = b.nItems;
+    const first = shape.idColumn ? 1 : 0;
+    let row = 0;
+    const res = await this.conn.stream(sql);
+    for (;;) {
+      const chunk = await res.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const n = chunk.rowCount;
+      const base = new Float64Array(n);
+      const ids = first ? chunk.getColumnVector(0) : null;
+      for (let r = 0; r < n; r++) base[r] = b.modelIndex.get(ids ? String(ids.getItem(r)) : String(row + r + 1))! * nI;
+      row += n;
+      for (let j = 0; j < cols.length; j++) {
+        const item = itemIx[j];
+        applyCodes(b, typedItems<Uint8Array>(chunk.getColumnVector(first + j)), n, (r) => base[r] + item, counts);
+      }
     }
   }
 
   private async loadIds(name: string, ids: readonly string[]): Promise<void> {
-    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${name}_ids (id VARCHAR, ix INTEGER)`);
-    const app = await this.conn.createAppender(`${name}_ids`);
+    await this.conn.run(`CREATE OR REPLACE TEMP TABLE ${name} (id VARCHAR, ix INTEGER)`);
+    const app = await this.conn.createAppender(name);
     ids.forEach((id, k) => {
       app.appendVarchar(id);
       app.appendInteger(k);
       app.endRow();
     });
     app.closeSync();
-    await this.conn.run(`DROP TYPE IF EXISTS ${name}_e`);
-    await this.conn.run(`CREATE TYPE ${name}_e AS ENUM (SELECT id FROM ${name}_ids ORDER BY ix)`);
   }
 
   /** Where (model, item) stands in this file, with the answer written there. */
