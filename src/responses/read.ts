@@ -9,6 +9,7 @@ import type { ResponseMatrix } from './matrix.js';
 import type { ResponseSource } from './source.js';
 import { TableSource, type IdColumn, type Layout } from './tableSource.js';
 import type { HeaderChoice } from './headerCheck.js';
+import { cacheDir, cacheFile, loadCached, storeCached } from './cache.js';
 
 export interface ReadOptions extends HarnessOptions {
   /** force a table format instead of guessing from the extension */
@@ -20,6 +21,8 @@ export interface ReadOptions extends HarnessOptions {
   /** scores ≥ threshold are correct; default 0.5 */
   threshold?: number;
   onConflict?: ConflictPolicy;
+  /** false: neither read nor write the matrix cache (see cache.ts; GRADUS_CACHE_DIR moves it or, set to off, turns it off) */
+  cache?: boolean;
 }
 
 export interface IngestReport {
@@ -60,6 +63,25 @@ export async function readResponses(inputs: string | string[], options: ReadOpti
   if (!CONFLICT_POLICIES.includes(policy)) {
     throw new GradusError(`unknown ${option('onConflict')} policy "${policy}"`, `Use one of: ${CONFLICT_POLICIES.join(', ')}.`);
   }
+  const dir = cacheDir(options.cache);
+  const key = { format: options.format, layout: options.layout, idColumn: options.idColumn, header: options.header, threshold, onConflict: policy, metric: options.metric, filter: options.filter };
+  const cached = dir ? inputCacheFile(dir, list, key) : null;
+  const hit = cached ? loadCached<IngestReport>(cached) : null;
+  if (hit) return { matrix: hit.matrix, report: { ...hit.extra, inputs: list } };
+  const result = await readFresh(list, options, threshold, policy);
+  if (cached) storeCached(cached, result.matrix, result.report);
+  return result;
+}
+
+function inputCacheFile(dir: string, list: string[], key: object): string | null {
+  try {
+    return cacheFile(dir, list, key);
+  } catch {
+    return null; // a path that does not exist: the reader says so
+  }
+}
+
+async function readFresh(list: string[], options: ReadOptions, threshold: number, policy: ConflictPolicy): Promise<ReadResult> {
   const duck = await openDuck();
   const sources: ResponseSource[] = list.map((input) => {
     let isDir = false;

@@ -17,6 +17,7 @@ import { assertReadableFile, detectFormat, type FileFormat } from './format.js';
 import { answerSql, ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import { numberedColumns, readHeader, scanRows, type RowVisit } from './locate.js';
 import { checkHeader, type HeaderChoice } from './headerCheck.js';
+import { findBadCell, type Shape } from './badCell.js';
 import { asGzipError, checkEncoding, checkGzipMagic, verifyGzip } from './textCheck.js';
 import type { MatrixBuilder } from './builder.js';
 import type { SourceStats, ResponseSource } from './source.js';
@@ -35,19 +36,6 @@ export interface TableOptions {
 const BAD = -1e308;
 const ID_NAMES = ['model', 'model_id', 'model_name', 'id', 'name', 'subject', 'person', ''];
 
-interface Shape {
-  layout: 'long' | 'wide';
-  /** long: the column names used */
-  model?: string;
-  item?: string;
-  value?: string;
-  valueType?: string;
-  /** wide: the id column, or null when rows are numbered */
-  idColumn?: string | null;
-  columns: string[];
-  /** DuckDB's type of each column */
-  types: string[];
-}
 
 let tableCounter = 0;
 
@@ -336,41 +324,8 @@ export class TableSource implements ResponseSource {
   }
 
   /** Pass 1 counted a bad answer or an empty id: find the first one, with its line and column. */
-  private async locateBad(shape: Shape): Promise<GradusError> {
-    let err: GradusError | null = null;
-    await this.scan(({ header, fields, line }) => {
-      const col = (name: string) => header.indexOf(name);
-      if (shape.layout === 'long') {
-        for (const name of [shape.model!, shape.item!]) {
-          const v = fields[col(name)];
-          if (v === null || v === undefined || String(v).trim() === '') {
-            err = new GradusError(`the ${name} id is empty`, `Every row needs a ${name} id; fill it in or remove the row.`, { file: this.file, line, column: this.columnLabel(col(name), name) });
-            return true;
-          }
-        }
-        const raw = fields[col(shape.value!)];
-        const a = parseAnswer(raw);
-        if (a.kind === 'bad') {
-          err = new GradusError(describeBad(raw, a.why), ANSWER_HINT, { file: this.file, line, column: this.columnLabel(col(shape.value!), shape.value!) });
-          return true;
-        }
-        return false;
-      }
-      for (let c = 0; c < header.length; c++) {
-        if (header[c] === shape.idColumn) continue;
-        const a = parseAnswer(fields[c]);
-        if (a.kind === 'bad') {
-          err = new GradusError(`item ${JSON.stringify(header[c])}: ${describeBad(fields[c], a.why)}`, ANSWER_HINT, { file: this.file, line, column: this.columnLabel(c, header[c]) });
-          return true;
-        }
-      }
-      if (shape.idColumn && String(fields[col(shape.idColumn)] ?? '').trim() === '') {
-        err = new GradusError('the model id is empty', 'Every row of a wide table starts with the model id; fill it in or remove the row.', { file: this.file, line, column: 1 });
-        return true;
-      }
-      return false;
-    });
-    return err ?? new GradusError('some answers could not be read, but the line could not be found', ANSWER_HINT, { file: this.file });
+  private locateBad(shape: Shape): Promise<GradusError> {
+    return findBadCell(this.file, shape, (visit) => this.scan(visit), (index, name) => this.columnLabel(index, name));
   }
 
   private scan(visit: (row: RowVisit) => boolean | void): Promise<void> {
