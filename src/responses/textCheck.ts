@@ -35,7 +35,12 @@ export function gzipError(file: string, e: Error): GradusError {
 /** The text of a file, unpacked when gzipped; errors of the unpacking reach whoever reads the stream (see asGzipError). */
 export function openText(file: string, gzip: boolean): Readable {
   const raw = fs.createReadStream(file);
-  return gzip ? raw.compose(zlib.createGunzip()) : raw;
+  if (!gzip) return raw;
+  // A reader that stops early (the header is all it wants) aborts the gunzip stream, which then emits an AbortError
+  // no one listens for; its real errors still reach the reader through the composed stream.
+  const gunzip = zlib.createGunzip();
+  gunzip.on('error', () => undefined);
+  return raw.compose(gunzip);
 }
 
 /** zlib's errors (code Z_…) as the gradus message; anything else unchanged. */
