@@ -1,7 +1,9 @@
 /**
  * bench/ingest: write a simulated leaderboard-scale long table (default 4,500 models × 21,000 items, 20% missing)
- * as CSV and as Parquet, then time reading each into a ResponseMatrix in a fresh process and print seconds and peak memory.
- * Usage: node dist/bench/ingest.js [--models N] [--items M] [--missing F] [--dir DIR]
+ * as CSV and as Parquet (and with --wide the same matrix as a wide CSV), then time reading each into a ResponseMatrix
+ * in a fresh process with the matrix cache off, and a second read of the Parquet file through the cache; prints wall
+ * and CPU seconds and peak memory (CPU seconds stay meaningful on a shared machine).
+ * Usage: node dist/bench/ingest.js [--models N] [--items M] [--missing F] [--dir DIR] [--wide]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,10 +20,12 @@ const opt = (name: string, dflt: string) => {
 
 async function child(file: string) {
   const t0 = performance.now();
-  const { matrix, report } = await readResponses(file);
+  const { matrix, report } = await readResponses(file, { layout: file.includes('.wide.') ? 'wide' : 'auto' });
   const seconds = (performance.now() - t0) / 1000;
+  const u = process.cpuUsage();
+  const cpu = (u.user + u.system) / 1e6;
   const peakMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ seconds, peakMB, models: matrix.models.length, items: matrix.items.length, rows: report.rows }) + '\n');
+  process.stdout.write(JSON.stringify({ seconds, cpu, peakMB, models: matrix.models.length, items: matrix.items.length, rows: report.rows }) + '\n');
 }
 
 async function main() {
@@ -46,14 +50,29 @@ async function main() {
     duck.close();
     console.log(`wrote ${csv} (${(fs.statSync(csv).size / 1e9).toFixed(2)} GB) and ${path.basename(pq)} (${(fs.statSync(pq).size / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
+  const wide = csv.replace(/\.csv$/, '.wide.csv');
+  if (args.includes('--wide') && !fs.existsSync(wide)) {
+    const duck = await openDuck('4GB');
+    // the same cells as the long table, one row per model; an empty cell is missing
+    const cols = Array.from({ length: nItems }, (_, i) => `MAX(correct) FILTER (WHERE item = 'task/${i}') AS "task/${i}"`).join(', ');
+    await duck.conn.run(`COPY (SELECT model, ${cols} FROM read_parquet(${sqlString(pq)}) GROUP BY model ORDER BY model) TO ${sqlString(wide)} (HEADER, DELIMITER ',')`);
+    duck.close();
+  }
   console.log(`reading ${nModels} models × ${nItems} items, ${Math.round(missing * 100)}% missing`);
-  for (const file of [pq, csv]) {
-    const self = fileURLToPath(import.meta.url);
-    const r = spawnSync(process.execPath, [self, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const self = fileURLToPath(import.meta.url);
+  const cache = fs.mkdtempSync(path.join(dir, 'cache-'));
+  const run = (label: string, file: string, cacheDir: string) => {
+    const r = spawnSync(process.execPath, [self, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, GRADUS_CACHE_DIR: cacheDir } });
     if (r.status !== 0) throw new Error(r.stderr);
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    console.log(`${path.extname(file).slice(1).padEnd(8)} ${j.seconds.toFixed(1).padStart(6)} s   peak ${j.peakMB.toFixed(0).padStart(5)} MB   ${j.rows} rows → ${j.models} × ${j.items}`);
-  }
+    console.log(`${label.padEnd(16)} ${j.seconds.toFixed(1).padStart(6)} s  cpu ${j.cpu.toFixed(1).padStart(6)} s   peak ${j.peakMB.toFixed(0).padStart(5)} MB   ${j.rows} rows → ${j.models} × ${j.items}`);
+  };
+  run('long parquet', pq, 'off');
+  run('long csv', csv, 'off');
+  if (fs.existsSync(wide)) run('wide csv', wide, 'off');
+  run('(filling cache)', pq, cache);
+  run('parquet, cached', pq, cache);
+  fs.rmSync(cache, { recursive: true, force: true });
 }
 
 main().catch((e) => {

@@ -2,6 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { ROOT, cli, sha, tmpDir, write } from './support/fixtures.js';
 
 /** Every bad input ends in one paragraph naming the place, exit code 2, and no stack trace. */
@@ -77,6 +78,63 @@ describe('bad input', () => {
     expectBad([f, '--group', 'subtask'], /--group needs --items/);
     const items = write(dir, 'items.csv', 'item,subtask\nx,s\n');
     expectBad([f, '--items', items, '--group', 'topic'], /--group "topic" is not a column of the items file/);
+  });
+
+  test('a truncated .gz file, and a plain file named .gz', () => {
+    const rows = Array.from({ length: 5000 }, (_, k) => `m${k % 7},i${k},${k % 2}`).join('\n');
+    const whole = zlib.gzipSync(`model,item,correct\n${rows}\n`);
+    // DuckDB alone reads such a file up to the break and says nothing: the rows past it would be lost
+    const cut = write(dir, 'cut.csv.gz', Buffer.alloc(0));
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length / 2)));
+    expectBad([cut], /cut\.csv\.gz: the gzip data ends early \(unexpected end of file\): the file is truncated/, /Copy or download the file again/);
+    const plain = path.join(dir, 'plain.csv.gz');
+    fs.writeFileSync(plain, 'model,item,correct\na,x,1\n');
+    expectBad([plain], /plain\.csv\.gz: the file is named \.gz but is not gzip-compressed/, /Rename it without the \.gz/);
+    const pq = path.join(dir, 'plain.parquet.gz');
+    fs.writeFileSync(pq, 'PAR1 not really');
+    expectBad([pq], /plain\.parquet\.gz: the file is named \.gz but is not gzip-compressed/);
+  });
+
+  test('a UTF-16 file, with or without its byte-order mark', () => {
+    const text = 'model,item,correct\na,x,1\nb,x,0\n';
+    const bom = path.join(dir, 'utf16.csv');
+    fs.writeFileSync(bom, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    expectBad([bom], /utf16\.csv: the text is UTF-16, not UTF-8/, /iconv -f UTF-16 -t UTF-8/);
+    const bare = path.join(dir, 'utf16.jsonl');
+    fs.writeFileSync(bare, Buffer.from('{"model":"a","item":"x","correct":1}\n', 'utf16le'));
+    expectBad([bare], /utf16\.jsonl: the text is UTF-16 or binary \(it holds NUL bytes\), not UTF-8/);
+  });
+
+  test('a header with a repeated column name', () => {
+    expectBad([write(dir, 'twice.csv', 'model,q1,q2,q1\na,1,0,1\n')], /twice\.csv, line 1, column 4: the column name "q1" appears twice in the header \(columns 2 and 4\)/, /rename or remove one/);
+  });
+
+  test('a file separated by semicolons, and a TSV read as CSV', () => {
+    expectBad([write(dir, 'semi.csv', 'model;item;correct\na;x;1\n')], /semi\.csv, line 1: the first line is one column, "model;item;correct": its fields seem separated by semicolons, but this file is read as comma-separated/, /commas between fields/);
+    expectBad([write(dir, 'tabs.csv', 'model\titem\tcorrect\na\tx\t1\n')], /tabs\.csv, line 1: .*separated by tabs/, /--format to tsv/);
+  });
+
+  test('a headerless 0/1 matrix: a clear message, and read as a matrix with --header none', () => {
+    const f = write(dir, 'matrix.csv', '0,1,1,0\n1,1,0,\n0,0,1,1\n');
+    const hint = /line 1: the first line holds answers \("0,1,1,0"\), not column names: the table has no header\. .*set --header to none/;
+    expectBad([f], hint);
+    expectBad([f, '--layout', 'wide', '--id-column', 'none'], hint);
+    const r = cli(['inspect', f, '--header', 'none', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(r.stdout);
+    assert.deepEqual([s.models, s.items, s.responses], [3, 4, 11]);
+    assert.equal(s.meanCorrect, 6 / 11);
+    expectBad([f, '--header', 'none', '--layout', 'long'], /without a header \(--header none\) can only be wide/);
+  });
+
+  test('--header none names items by column and models by row, or by the id column', async () => {
+    const { readResponses } = await import('../src/index.js');
+    const plain = await readResponses(write(dir, 'm.csv', '1,0\n0,\n'), { header: 'none' });
+    assert.deepEqual([plain.matrix.models, plain.matrix.items, [...plain.matrix.data]], [['1', '2'], ['1', '2'], [1, 0, 0, 255]]);
+    const ids = await readResponses(write(dir, 'ids.csv', 'gpt,1,0\nllama,0,1\n'), { header: 'none' });
+    assert.deepEqual([ids.matrix.models, ids.matrix.items, [...ids.matrix.data]], [['gpt', 'llama'], ['2', '3'], [1, 0, 0, 1]]);
+    const bad = cli(['inspect', write(dir, 'mbad.csv', '1,0\n0,2\n'), '--header', 'none']);
+    assert.match(bad.stderr, /mbad\.csv, line 2, column 2 \(2\): item "2": the score "2" lies outside \[0, 1\]/);
   });
 
   test('nothing a user gave is modified', () => {

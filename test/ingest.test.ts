@@ -136,7 +136,7 @@ describe('repeats', () => {
       assert.match(e.message, /"a" answers item "x" differently/);
       assert.match(e.message, /c\.csv, line 2 says "1"/);
       assert.match(e.message, /c\.csv, line 4 says "0"/);
-      assert.match(e.message, /--on-conflict/);
+      assert.match(e.message, /`onConflict` first\|last\|mean/);
       return true;
     });
     const get = async (p: 'first' | 'last' | 'mean') => cellsOf(await readResponses(f, { onConflict: p }))['a|x'];
@@ -166,5 +166,47 @@ describe('summary', () => {
     assert.equal(s.modelsNoCorrect, 1); // c
     assert.ok(Math.abs(s.shareMissing - 1 / 6) < 1e-12);
     assert.ok(Math.abs(s.meanCorrect - 3 / 5) < 1e-12);
+  });
+});
+
+describe('matrix cache', () => {
+  test('a second read of an unchanged file comes from the cache; a change to the file or an option reads afresh', async () => {
+    const dir = tmpDir();
+    const cache = path.join(dir, 'cache');
+    const old = process.env.GRADUS_CACHE_DIR;
+    process.env.GRADUS_CACHE_DIR = cache;
+    try {
+      const f = write(dir, 'r.csv', 'model,item,score\na,x,1\na,x,1\nb,x,0.7\nb,y,0\n');
+      const first = await readResponses(f);
+      const files = fs.readdirSync(cache);
+      assert.equal(files.length, 1);
+      // the cache file is what the second read returns: poison its cells and the poison shows
+      const file = path.join(cache, files[0]);
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length - 1] = 1;
+      fs.writeFileSync(file, bytes);
+      const second = await readResponses(f);
+      assert.deepEqual(second.report, first.report);
+      assert.deepEqual([...first.matrix.data], [1, MISSING, 1, 0]);
+      assert.deepEqual([...second.matrix.data], [1, MISSING, 1, 1]);
+      // a different threshold is another key
+      const cut = await readResponses(f, { threshold: 0.8 });
+      assert.equal(cut.matrix.data[2], 0);
+      assert.equal(fs.readdirSync(cache).length, 2);
+      // new content (same path) is another key
+      fs.writeFileSync(f, 'model,item,correct\na,x,0\n');
+      const changed = await readResponses(f);
+      assert.deepEqual([...changed.matrix.data], [0]);
+      // turned off: nothing read from or written to the cache
+      const before = fs.readdirSync(cache).length;
+      fs.writeFileSync(f, 'model,item,correct\na,x,1\n');
+      assert.deepEqual([...(await readResponses(f, { cache: false })).matrix.data], [1]);
+      process.env.GRADUS_CACHE_DIR = 'off';
+      await readResponses(f);
+      assert.equal(fs.readdirSync(cache).length, before);
+    } finally {
+      if (old === undefined) delete process.env.GRADUS_CACHE_DIR;
+      else process.env.GRADUS_CACHE_DIR = old;
+    }
   });
 });

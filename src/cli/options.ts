@@ -10,6 +10,8 @@ export function addReadOptions(cmd: Command): Command {
     .addOption(new Option('--format <format>', 'table format, instead of guessing from the extension').choices(FORMATS as string[]))
     .addOption(new Option('--layout <layout>', 'long (model,item,correct) or wide (a row per model)').choices(['auto', 'long', 'wide']).default('auto'))
     .addOption(new Option('--id-column <which>', 'wide tables: is the first column the model id').choices(['auto', 'first', 'none']).default('auto'))
+    .addOption(new Option('--header <which>', 'CSV/TSV: none for a headerless wide matrix (columns numbered 1, 2, ...)').choices(['yes', 'none']))
+    .option('--no-cache', 'neither read nor write the matrix cache (GRADUS_CACHE_DIR moves it; off turns it off)')
     .option('--threshold <x>', 'scores at or above this count as correct', '0.5')
     .addOption(new Option('--on-conflict <policy>', 'the same (model, item) with different answers').choices(CONFLICT_POLICIES as string[]).default('error'))
     .option('--metric <name>', 'lm-eval folders: the per-sample metric (default: acc, exact_match, acc_norm, ... whichever comes first)')
@@ -21,6 +23,8 @@ export function readOptionsFrom(o: Record<string, unknown>): ReadOptions {
     format: o.format as ReadOptions['format'],
     layout: o.layout as ReadOptions['layout'],
     idColumn: o.idColumn as ReadOptions['idColumn'],
+    header: o.header as ReadOptions['header'],
+    cache: o.cache !== false,
     threshold: num(o.threshold, '--threshold'),
     onConflict: o.onConflict as ReadOptions['onConflict'],
     metric: o.metric as string | undefined,

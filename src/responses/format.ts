@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 
 export type FileFormat = 'csv' | 'tsv' | 'jsonl' | 'parquet';
 export const FORMATS: readonly FileFormat[] = ['csv', 'tsv', 'jsonl', 'parquet'];
@@ -36,7 +36,7 @@ export function detectFormat(file: string, forced?: FileFormat): FormatGuess {
   if (!format) {
     throw new GradusError(
       `unknown format: the extension "${ext || '(none)'}" is not one gradus reads`,
-      `Name the file .csv, .tsv, .jsonl or .parquet (optionally .gz), or pass --format csv|tsv|jsonl|parquet.`,
+      `Name the file .csv, .tsv, .jsonl or .parquet (optionally .gz), or pass ${option('format')} csv|tsv|jsonl|parquet.`,
       { file },
     );
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import readline from 'node:readline';
-import { GradusError, type Place } from '../errors.js';
+import { GradusError, option, type Place } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
@@ -85,7 +85,9 @@ export class HarnessSource implements ResponseSource {
     this.label = root;
   }
 
-  async ids(): Promise<{ models: string[]; items: string[]; stats: SourceStats }> {
+  private stats: SourceStats = { rows: 0, missing: 0, fractional: 0 };
+
+  async ids(): Promise<{ models: string[]; items: string[] }> {
     const runs = findHarnessRuns(this.root);
     if (!runs.length) {
       throw new GradusError(
@@ -94,7 +96,7 @@ export class HarnessSource implements ResponseSource {
         { file: this.root },
       );
     }
-    const stats: SourceStats = { rows: 0, missing: 0, fractional: 0 };
+    const stats = this.stats;
     const items = new Set<string>();
     const metricsUsed = new Map<string, string>();
     for (const run of runs) {
@@ -107,7 +109,7 @@ export class HarnessSource implements ResponseSource {
       this.answers.push({ model: run.model, rows });
     }
     for (const [task, metric] of metricsUsed) this.notes.push(`${task}: metric ${metric}`);
-    return { models: [...new Set(this.answers.map((a) => a.model))], items: [...items], stats };
+    return { models: [...new Set(this.answers.map((a) => a.model))], items: [...items] };
   }
 
   private async readSamples(file: string, task: string, rows: Answered[], stats: SourceStats, metricsUsed: Map<string, string>) {
@@ -136,14 +138,14 @@ export class HarnessSource implements ResponseSource {
       if (!metric) {
         metric = DEFAULT_METRICS.find((k) => typeof s[k] === 'number' || typeof s[k] === 'boolean');
         if (!metric) {
-          throw new GradusError(`no per-sample metric found (looked for ${DEFAULT_METRICS.join(', ')})`, 'Name the metric with --metric.', { file, line });
+          throw new GradusError(`no per-sample metric found (looked for ${DEFAULT_METRICS.join(', ')})`, `Name the metric with ${option('metric')}.`, { file, line });
         }
       }
       metricsUsed.set(task, metric);
       stats.rows++;
       const value = s[metric];
       if (value === undefined) {
-        throw new GradusError(`this sample has no "${metric}" field`, `Pick a metric the samples carry with --metric (this line has: ${Object.keys(s).filter((k) => typeof s[k] === 'number').join(', ') || 'none'}).`, { file, line });
+        throw new GradusError(`this sample has no "${metric}" field`, `Pick a metric the samples carry with ${option('metric')} (this line has: ${Object.keys(s).filter((k) => typeof s[k] === 'number').join(', ') || 'none'}).`, { file, line });
       }
       const a = parseAnswer(value);
       if (a.kind === 'bad') throw new GradusError(describeBad(value, a.why), ANSWER_HINT, { file, line, column: `"${metric}"` });
@@ -156,11 +158,12 @@ export class HarnessSource implements ResponseSource {
     }
   }
 
-  async fill(b: MatrixBuilder, threshold: number): Promise<void> {
+  async fill(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
     for (const { model, rows } of this.answers) {
       const m = b.modelIndex.get(model)!;
       for (const r of rows) b.set(m * b.nItems + b.itemIndex.get(r.item)!, r.v >= threshold ? 1 : 0);
     }
+    return this.stats;
   }
 
   async locate(model: string, item: string): Promise<Array<Place & { answer: string }>> {

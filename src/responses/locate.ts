@@ -2,13 +2,13 @@
  * Finding the line of a problem. The fast path (DuckDB) knows counts, not lines; when something is wrong
  * we re-read the file in JS, which is slow but only runs to explain an error.
  */
-import fs from 'node:fs';
-import zlib from 'node:zlib';
+import type { Readable } from 'node:stream';
 import readline from 'node:readline';
 import { parse } from 'csv-parse';
 import { GradusError } from '../errors.js';
 import type { FileFormat } from './format.js';
 import { openDuck, sqlString } from '../util/duck.js';
+import { asGzipError, openText } from './textCheck.js';
 
 export interface RowVisit {
   /** header names */
@@ -18,31 +18,40 @@ export interface RowVisit {
   line: number;
 }
 
-/** Calls `visit` for every data row with its 1-based line number (row number for Parquet), until it returns true. */
-export async function scanRows(file: string, format: FileFormat, gzip: boolean, visit: (row: RowVisit) => boolean | void): Promise<void> {
+/**
+ * Calls `visit` for every data row with its 1-based line number (row number for Parquet), until it returns true.
+ * `headerless`: a CSV/TSV whose first line is data; its columns are named by their number, 1, 2, …
+ */
+export async function scanRows(file: string, format: FileFormat, gzip: boolean, visit: (row: RowVisit) => boolean | void, headerless = false): Promise<void> {
   if (format === 'parquet') return scanParquet(file, visit);
-  const raw = fs.createReadStream(file);
-  const stream = gzip ? raw.pipe(zlib.createGunzip()) : raw;
+  const stream = openText(file, gzip);
   try {
     if (format === 'jsonl') await scanJsonl(file, stream, visit);
-    else await scanDelimited(file, stream, format === 'tsv' ? '\t' : ',', visit);
+    else await scanDelimited(file, stream, format === 'tsv' ? '\t' : ',', visit, headerless);
+  } catch (e) {
+    throw asGzipError(file, e);
   } finally {
-    raw.destroy();
+    stream.destroy();
   }
 }
 
-async function scanDelimited(file: string, stream: NodeJS.ReadableStream, delimiter: string, visit: (row: RowVisit) => boolean | void) {
-  const parser = stream.pipe(parse({ delimiter, bom: true, info: true, relax_quotes: false }));
+export function numberedColumns(n: number): string[] {
+  return Array.from({ length: n }, (_, k) => String(k + 1));
+}
+
+async function scanDelimited(file: string, stream: Readable, delimiter: string, visit: (row: RowVisit) => boolean | void, headerless: boolean) {
+  const parser = stream.compose(parse({ delimiter, bom: true, info: true, relax_quotes: false }));
   let header: string[] | null = null;
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!header) {
-        header = rec.record;
-        continue;
+        header = headerless ? numberedColumns(rec.record.length) : rec.record;
+        if (!headerless) continue;
       }
       if (visit({ header, fields: rec.record, line: rec.info.lines })) break;
     }
   } catch (e) {
+    if (!String((e as { code?: unknown }).code ?? '').startsWith('CSV_')) throw e;
     const err = e as { code?: string; lines?: number; message: string };
     const line = err.lines;
     const reason = err.message.replace(/^Invalid Record Length: /, '').replace(/,? ?on line \d+/, '');
@@ -54,7 +63,7 @@ async function scanDelimited(file: string, stream: NodeJS.ReadableStream, delimi
   }
 }
 
-async function scanJsonl(file: string, stream: NodeJS.ReadableStream, visit: (row: RowVisit) => boolean | void) {
+async function scanJsonl(file: string, stream: Readable, visit: (row: RowVisit) => boolean | void) {
   const rl = readline.createInterface({ input: stream, crlfDelay: Infinity });
   let line = 0;
   let header: string[] = [];
@@ -104,13 +113,14 @@ async function scanParquet(file: string, visit: (row: RowVisit) => boolean | voi
 
 /** The header line of a CSV/TSV file, read by a real CSV parser (DuckDB's sniffer may pick another line as header on a ragged file). */
 export async function readHeader(file: string, delimiter: string, gzip: boolean): Promise<string[]> {
-  const raw = fs.createReadStream(file);
-  const stream = gzip ? raw.pipe(zlib.createGunzip()) : raw;
+  const stream = openText(file, gzip);
   try {
-    const parser = stream.pipe(parse({ delimiter, bom: true, to_line: 1, relax_column_count: true }));
+    const parser = stream.compose(parse({ delimiter, bom: true, relax_column_count: true, relax_quotes: true }));
     for await (const rec of parser as AsyncIterable<string[]>) return rec;
     return [];
+  } catch (e) {
+    throw asGzipError(file, e);
   } finally {
-    raw.destroy();
+    stream.destroy();
   }
 }

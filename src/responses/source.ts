@@ -10,11 +10,11 @@ export interface SourceStats {
   fractional: number;
 }
 
-/** One input the reader merges: it first names its ids, then fills the shared builder. */
+/** One input the reader merges: it first names its ids, then fills the shared builder and counts what it read. */
 export interface ResponseSource {
   readonly label: string;
-  ids(): Promise<{ models: string[]; items: string[]; stats: SourceStats }>;
-  fill(builder: MatrixBuilder, threshold: number): Promise<void>;
+  ids(): Promise<{ models: string[]; items: string[] }>;
+  fill(builder: MatrixBuilder, threshold: number): Promise<SourceStats>;
   locate(model: string, item: string): Promise<Array<Place & { answer: string }>>;
   close(): void;
 }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
 
 /** One in-memory DuckDB per call site, sized for the machine: every core, and a memory cap so big inputs spill, not swell. */
 export async function openDuck(memoryLimit = '1GB'): Promise<{ conn: DuckDBConnection; close: () => void }> {
@@ -25,4 +25,14 @@ export function sqlString(s: string): string {
 
 export function sqlIdent(s: string): string {
   return `"${s.replace(/"/g, '""')}"`;
+}
+
+/**
+ * A fixed-width vector's values as the typed array the node API wraps (it keeps the field private): one read per
+ * column of 2,048 values instead of a call per value, the difference between seconds and a minute at 75M answers.
+ */
+export function typedItems<T extends ArrayLike<number>>(v: DuckDBVector): T {
+  const items = (v as unknown as { items?: T }).items;
+  if (!items || typeof items.length !== 'number') throw new Error(`DuckDB vector of type ${v.type} has no typed values`);
+  return items;
 }

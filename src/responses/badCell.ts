@@ -1,0 +1,59 @@
+/**
+ * The shape DuckDB's read settled on, and finding the first bad cell in it. The fast path only counts bad answers
+ * and empty ids; when there is one, the file is scanned again in JS to name its line and column.
+ */
+import { GradusError } from '../errors.js';
+import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
+import type { RowVisit } from './locate.js';
+
+export interface Shape {
+  layout: 'long' | 'wide';
+  /** long: the column names used */
+  model?: string;
+  item?: string;
+  value?: string;
+  valueType?: string;
+  /** wide: the id column, or null when rows are numbered */
+  idColumn?: string | null;
+  columns: string[];
+  /** DuckDB's type of each column */
+  types: string[];
+}
+
+/** The first empty id or bad answer, with its line and column. */
+export async function findBadCell(file: string, shape: Shape, scan: (visit: (row: RowVisit) => boolean | void) => Promise<void>, columnLabel: (index: number, name: string) => string): Promise<GradusError> {
+  let err: GradusError | null = null;
+  await scan(({ header, fields, line }) => {
+    const col = (name: string) => header.indexOf(name);
+    if (shape.layout === 'long') {
+      for (const name of [shape.model!, shape.item!]) {
+        const v = fields[col(name)];
+        if (v === null || v === undefined || String(v).trim() === '') {
+          err = new GradusError(`the ${name} id is empty`, `Every row needs a ${name} id; fill it in or remove the row.`, { file, line, column: columnLabel(col(name), name) });
+          return true;
+        }
+      }
+      const raw = fields[col(shape.value!)];
+      const a = parseAnswer(raw);
+      if (a.kind === 'bad') {
+        err = new GradusError(describeBad(raw, a.why), ANSWER_HINT, { file, line, column: columnLabel(col(shape.value!), shape.value!) });
+        return true;
+      }
+      return false;
+    }
+    for (let c = 0; c < header.length; c++) {
+      if (header[c] === shape.idColumn) continue;
+      const a = parseAnswer(fields[c]);
+      if (a.kind === 'bad') {
+        err = new GradusError(`item ${JSON.stringify(header[c])}: ${describeBad(fields[c], a.why)}`, ANSWER_HINT, { file, line, column: columnLabel(c, header[c]) });
+        return true;
+      }
+    }
+    if (shape.idColumn && String(fields[col(shape.idColumn)] ?? '').trim() === '') {
+      err = new GradusError('the model id is empty', 'Every row of a wide table starts with the model id; fill it in or remove the row.', { file, line, column: 1 });
+      return true;
+    }
+    return false;
+  });
+  return err ?? new GradusError('some answers could not be read, but the line could not be found', ANSWER_HINT, { file });
+}

@@ -1,0 +1,69 @@
+/**
+ * One byte per answer between DuckDB and the matrix. DuckDB turns each raw answer into a code (the rules of
+ * answer.ts, with the threshold applied), so that JS reads whole typed columns and counts as it fills, without
+ * a value per row crossing into JS objects, and a table is read in one pass after its ids.
+ */
+import { MISSING } from './matrix.js';
+import { answerSql } from './answer.js';
+import type { MatrixBuilder } from './builder.js';
+import type { SourceStats } from './source.js';
+
+export const CODE_WRONG = 0;
+export const CODE_RIGHT = 1;
+export const CODE_MISSING = 2;
+/** a score strictly between 0 and 1, cut to right (3) or wrong (4) */
+export const CODE_CUT_RIGHT = 3;
+export const CODE_CUT_WRONG = 4;
+/** not a number, or outside [0, 1] */
+export const CODE_BAD = 5;
+
+const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/;
+
+/** Column `col` of DuckDB type `type` as a DOUBLE: NULL when missing, -1e308 when not a number (answer.ts's rules). */
+export function valueSql(col: string, type: string): string {
+  const t = type.toUpperCase();
+  if (t === 'BOOLEAN') return `CAST(CAST(${col} AS INTEGER) AS DOUBLE)`;
+  if (NUMERIC.test(t)) return `(CASE WHEN isnan(CAST(${col} AS DOUBLE)) THEN NULL ELSE CAST(${col} AS DOUBLE) END)`;
+  return answerSql(`CAST(${col} AS VARCHAR)`);
+}
+
+/** The code of a DOUBLE column `x` from valueSql, the threshold applied, as UTINYINT. */
+export function codeSql(x: string, threshold: number): string {
+  const t = Number(threshold);
+  return `(CASE WHEN ${x} IS NULL THEN ${CODE_MISSING} WHEN ${x} < 0 OR ${x} > 1 THEN ${CODE_BAD}
+    WHEN ${x} >= ${t} THEN (CASE WHEN ${x} < 1 THEN ${CODE_CUT_RIGHT} ELSE ${CODE_RIGHT} END)
+    ELSE (CASE WHEN ${x} > 0 THEN ${CODE_CUT_WRONG} ELSE ${CODE_WRONG} END) END)::UTINYINT`;
+}
+
+/** What a fill counted; `bad` > 0 means the source must find and name the first bad cell. */
+export interface FillCounts extends SourceStats {
+  bad: number;
+}
+
+export function newCounts(): FillCounts {
+  return { rows: 0, missing: 0, fractional: 0, bad: 0 };
+}
+
+/** Put n coded answers into the builder: `cellOf(k)` is the matrix cell of the k-th. */
+export function applyCodes(b: MatrixBuilder, codes: Uint8Array, n: number, cellOf: (k: number) => number, counts: FillCounts): void {
+  const data = b.data;
+  counts.rows += n;
+  for (let k = 0; k < n; k++) {
+    let a = codes[k];
+    if (a >= CODE_MISSING) {
+      if (a === CODE_MISSING) {
+        counts.missing++;
+        continue;
+      }
+      if (a === CODE_BAD) {
+        counts.bad++;
+        continue;
+      }
+      counts.fractional++;
+      a = a === CODE_CUT_RIGHT ? 1 : 0;
+    }
+    const cell = cellOf(k);
+    if (data[cell] === MISSING) data[cell] = a;
+    else b.set(cell, a);
+  }
+}
