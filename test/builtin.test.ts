@@ -5,11 +5,11 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { ROOT, tmpDir, write, cli, cliAsync } from './support/fixtures.js';
 import { generateItems, FAMILY_NAMES } from '../src/tasks/families.js';
-import { trainCheckpoint, answerPrompts, loadCheckpoint, newCheckpoint } from '../src/learners/builtin/api.js';
-import { liveModel } from '../src/learners/builtin/runtime.js';
-import { generate } from '../src/learners/builtin/generate.js';
-import { train } from '../src/learners/builtin/train.js';
-import { countParams } from '../src/learners/builtin/transformer.js';
+import { trainCheckpoint, answerPrompts, loadCheckpoint, newCheckpoint } from '../src/tinylm/api.js';
+import { liveModel } from '../src/tinylm/runtime.js';
+import { generate } from '../src/tinylm/generate.js';
+import { train } from '../src/tinylm/train.js';
+import { countParams } from '../src/tinylm/transformer.js';
 
 test('task families: deterministic per seed, distinct prompts, correct answers, difficulty features', () => {
   for (const f of FAMILY_NAMES) {
@@ -52,7 +52,7 @@ test('the small transformer learns to sort far above chance, and a saved checkpo
   assert.ok(acc0 < 0.05, `untrained accuracy ${acc0}`);
   assert.ok(acc > 0.5, `held-out accuracy after training ${acc}`);
   // save, load, same answers; the weights round-trip exactly
-  const { saveCheckpoint } = await import('../src/learners/builtin/checkpoint.js');
+  const { saveCheckpoint } = await import('../src/tinylm/checkpoint.js');
   saveCheckpoint(path.join(dir, 'ck'), { ...ck, values: m.values() });
   const loaded = loadCheckpoint(path.join(dir, 'ck'));
   for (const [k, v] of m.values()) assert.deepEqual(loaded.values.get(k), v, k);

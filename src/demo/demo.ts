@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeTaskItems } from '../tasks/write.js';
-import { buildZoo } from '../learners/builtin/zoo.js';
+import { buildZoo } from '../tinylm/zoo.js';
 import { fitFiles } from '../cli/commands/fit.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
 import { runStudy, type StudyRunResult } from '../study/runner.js';

@@ -8,15 +8,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GradusError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic.js';
-import { csvField, safeJson } from '../../util/csv.js';
-import { describeOutcome, runLogged } from '../../util/runCommand.js';
-import { generateItems, FAMILIES } from '../../tasks/families.js';
-import { gradusArgv } from '../gradusBin.js';
+import { GradusError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { csvField, safeJson } from '../util/csv.js';
+import { describeOutcome, runLogged } from '../util/runCommand.js';
+import { generateItems, FAMILIES } from '../tasks/families.js';
+import { gradusArgv } from '../learners/gradusBin.js';
 import { isCheckpoint, trainCheckpoint } from './api.js';
 import { answerItemsFile } from './answerFile.js';
-import type { Progress } from '../../study/progress.js';
+import type { Progress } from '../study/progress.js';
 
 export interface ZooRun {
   name: string;
