@@ -139,18 +139,17 @@ test('gradus demo --quick runs the whole pipeline end to end, resumes, and its o
   assert.match(again.stderr, /resuming: 7 of 7 cells already done/);
 
   // the builtin learner with the OpenAI evaluator: each cell's checkpoint served by gradus serve
-  const port = 21000 + Math.floor(Math.random() * 20000);
   const cfg = write(dir, 'served.yaml', `data: { split: demo/data }
 strategies: [{ name: each-bin, bins: [0] }]
 base_model: demo/base
 learner: { kind: builtin, steps: 20 }
 evaluator:
   kind: openai
-  base_url: http://127.0.0.1:${port}/v1
+  base_url: http://127.0.0.1:{port}/v1
   endpoint: completions
   max_tokens: 16
   concurrency: 16
-  server: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/gradus.js'))}, serve, "{model_path}", --port, "${port}"] }
+  server: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/gradus.js'))}, serve, "{model_path}", --port, "{port}"] }
 bootstrap: 50
 `);
   const s = await cliAsync(['study', cfg, '--out', path.join(dir, 'served')], { cwd: dir });

@@ -9,10 +9,12 @@ import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeTaskItems } from '../tasks/write.js';
 import { buildZoo } from '../tinylm/zoo.js';
-import { fitFiles } from '../cli/commands/fit.js';
+import { readResponses } from '../responses/read.js';
+import { fitIrt } from '../irt/fit.js';
+import { writeFit } from '../irt/fitFiles.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
 import { runStudy, type StudyRunResult } from '../study/runner.js';
-import type { Progress } from '../study/progress.js';
+import type { Progress } from '../util/progress.js';
 import { stringify } from 'yaml';
 import { writeReport } from '../report/report.js';
 
@@ -84,7 +86,11 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     buildZoo({ items: f.items, out: f.zoo, quick: o.quick, signal: o.signal, progress: o.zooProgress, onLine: o.zooProgress ? undefined : (l) => say(`      ${l}`) }),
   );
   await stage(3, 'IRT fit (Rasch, MML) and bins', fs.existsSync(f.bins), async () => {
-    await fitFiles([f.responses], {}, { model: 'rasch', method: 'mml' }, f.fit);
+    // the steps of `gradus fit`, from the library: the demo must not load the CLI
+    const { matrix, report } = await readResponses([f.responses]);
+    const fit = await fitIrt(matrix, { model: 'rasch', method: 'mml' });
+    fit.info.warnings.unshift(...report.warnings);
+    writeFit(f.fit, fit, { inputs: [f.responses] });
     binsFromFit(f.fit, f.bins, { k: s.k, testFraction: s.testFraction, seed: 1 });
   });
   // the base model: the zoo checkpoint of the main run closest to half right, so training has room either way

@@ -13,10 +13,10 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { csvField, safeJson } from '../util/csv.js';
 import { describeOutcome, runLogged } from '../util/runCommand.js';
 import { generateItems, FAMILIES } from '../tasks/families.js';
-import { gradusArgv } from '../learners/gradusBin.js';
+import { gradusArgv } from '../util/gradusBin.js';
 import { isCheckpoint, trainCheckpoint } from './api.js';
 import { answerItemsFile } from './answerFile.js';
-import type { Progress } from '../study/progress.js';
+import type { Progress } from '../util/progress.js';
 
 export interface ZooRun {
   name: string;
