@@ -32,7 +32,7 @@ export { writeTaskItems, countByLevel } from './tasks/write.js';
 export { trainCheckpoint, readExamples, answerPrompts, loadCheckpoint, type TrainCheckpointOptions } from './tinylm/api.js';
 export { answerItemsFile } from './tinylm/answerFile.js';
 export { serveCheckpoint } from './tinylm/serve.js';
-export { buildZoo, type ZooOptions } from './tinylm/zoo.js';
+export { buildZoo, readZoo, type ZooOptions, type ZooResult } from './tinylm/zoo.js';
 export { CellFailure, type CellContext, type CellInfo, type Evaluator, type ItemResult, type Learner, type StudyItem, type TrainingSet } from './plugins/contract.js';
 export { definePlugin, registry, type KindSchema, type Plugin, type Registry } from './plugins/registry.js';
 export { learners } from './learners/index.js';

@@ -163,7 +163,9 @@ test('a plugin registers its kind, schema and constructor; the registry parses a
   const { evaluators } = await import('../src/evaluators/index.js');
   assert.deepEqual(learners.kinds, ['command', 'builtin', 'none']);
   assert.deepEqual(evaluators.kinds, ['openai', 'command', 'builtin']);
-  assert.equal(learners.create(learners.schema.parse({ kind: 'none' })), null);
+  const none = learners.create(learners.schema.parse({ kind: 'none', model: 'ckpt/{cell}' }));
+  assert.equal(none.train, undefined);
+  assert.equal(none.modelElsewhere?.({ cell: 'each-bin_b2_s1' }), 'ckpt/each-bin_b2_s1');
   assert.equal(learners.create(learners.schema.parse({ kind: 'builtin' }))?.keepsOrder, true);
   assert.equal(learners.create(learners.schema.parse({ kind: 'command', command: ['t'], keeps_order: false }))?.keepsOrder, false);
   assert.equal(evaluators.create(evaluators.schema.parse({ kind: 'openai', base_url: 'http://127.0.0.1:1/v1', server: { command: ['s'] } })).concurrent, false);

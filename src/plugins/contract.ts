@@ -60,7 +60,9 @@ export interface ItemResult {
 
 export interface Learner {
   /** trains on `set` (in its order when set.ordered) and leaves the model at ctx.modelPath */
-  train(ctx: CellContext, set: TrainingSet): Promise<void>;
+  train?(ctx: CellContext, set: TrainingSet): Promise<void>;
+  /** for models trained elsewhere (no train): where a trained cell's model is, from the cell's placeholders */
+  modelElsewhere?(vars: Vars): string;
   /** false when the learner shuffles, so curricula would be meaningless */
   keepsOrder: boolean;
 }

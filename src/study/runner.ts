@@ -1,13 +1,12 @@
 /**
- * Runs a study: every cell trains (unless it is the baseline or the learner is `none`) and is scored on every
- * bin. Each finished step is on disk before the next starts (trained.json, then eval.jsonl and result.json, each
+ * Runs a study: every cell trains (unless it is the baseline or its models are trained elsewhere) and is scored on
+ * every bin. Each finished step is on disk before the next starts (trained.json, then eval.jsonl and result.json, each
  * written atomically), so a study killed at any moment and started again redoes no finished cell. A config
  * that changed since the study began is refused unless forced; then only cells whose own inputs changed rerun.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { GradusError } from '../errors.js';
-import { fill } from '../util/template.js';
 import { gradusArgv } from '../util/gradusBin.js';
 import { progressFor, type Progress } from '../util/progress.js';
 import { CellFailure, type CellContext, type Evaluator, type Learner } from '../plugins/contract.js';
@@ -52,7 +51,7 @@ function lock(): <T>(f: () => Promise<T>) => Promise<T> {
 interface Prepared {
   loaded: ReturnType<typeof loadStudyConfig>;
   data: StudyData;
-  learner: Learner | null;
+  learner: Learner;
   evaluator: Evaluator;
   cells: Cell[];
 }
@@ -64,7 +63,7 @@ async function prepare(configFile: string, outDir: string, overrides: StudyOverr
   const data = await prepareStudyData(config, loaded.dir, outDir);
   const learner = learners.create(config.learner);
   const evaluator = evaluators.create(config.evaluator);
-  if (learner && !learner.keepsOrder && config.strategies.some(isCurriculum)) {
+  if (!learner.keepsOrder && config.strategies.some(isCurriculum)) {
     throw new GradusError('curricula (easy-to-hard, hard-to-easy, spiral) need a learner that keeps the order of its data, and this one shuffles', 'Drop the curricula from strategies, or set learner.keeps_order: true if your trainer reads the file in order.', { file: configFile });
   }
   return { loaded, data, learner, evaluator, cells: planCells(config, data) };
@@ -124,7 +123,7 @@ export async function runOneCell(configFile: string, outDir: string, cellId: str
 interface CellRun {
   config: StudyConfig;
   data: StudyData;
-  learner: Learner | null;
+  learner: Learner;
   evaluator: Evaluator;
   evalTurn: <T>(f: () => Promise<T>) => Promise<T>;
   store: StudyStore;
@@ -135,10 +134,10 @@ interface CellRun {
 
 async function runCell(cell: Cell, r: CellRun): Promise<void> {
   const dir = r.store.startCell(cell.id);
-  const trains = cell.set !== undefined && r.learner !== null;
+  const trains = cell.set !== undefined && r.learner.train !== undefined;
   const label = trainBinsLabel(cell.trainBins);
   const vars = { cell: cell.id, strategy: cell.strategy, train_bins: label, seed: cell.seed, base_model: r.config.base_model, cell_dir: dir, study_dir: r.store.abs };
-  const elsewhere = r.config.learner.kind === 'none' && cell.set !== undefined ? fill(r.config.learner.model, vars, 'learner.model') : r.config.base_model;
+  const elsewhere = r.learner.modelElsewhere && cell.set !== undefined ? r.learner.modelElsewhere(vars) : r.config.base_model;
   const modelPath = trains ? path.join(dir, 'model') : elsewhere;
   const ctx: CellContext = {
     cell, dir, modelPath, studyDir: r.store.dir, configDir: r.configDir, baseModel: r.config.base_model, signal: r.signal, say: (s) => r.progress.say(s),
@@ -147,7 +146,7 @@ async function runCell(cell: Cell, r: CellRun): Promise<void> {
   const t0 = Date.now();
   if (trains && cell.set!.items.length === 0) throw new CellFailure(`the training set is empty: bin(s) ${label} have no training items`);
   if (trains && !r.store.isTrained(cell)) {
-    await r.learner!.train(ctx, cell.set!);
+    await r.learner.train!(ctx, cell.set!);
     r.store.markTrained(cell, cell.set!.items.length, (Date.now() - t0) / 1000);
   }
   const items = r.data.bins.flatMap((b) => scoredItems(b, r.config.test_on));

@@ -168,3 +168,12 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
   writeFileAtomic(path.join(o.out, 'zoo.json'), safeJson({ plan, models }));
   return { responses, models };
 }
+
+/** A finished zoo's zoo.json: its plan and every checkpoint with its accuracy on the study's items. */
+export function readZoo(dir: string): { plan: ZooPlan; models: ZooResult['models'] } {
+  const file = path.join(dir, 'zoo.json');
+  if (!fs.existsSync(file)) throw new GradusError('this zoo is not finished (no zoo.json)', 'Run gradus zoo again with the same --out to finish it.', { file });
+  const zoo = JSON.parse(fs.readFileSync(file, 'utf8')) as { plan: ZooPlan; models: ZooResult['models'] };
+  if (!Array.isArray(zoo.models) || !zoo.models.length) throw new GradusError('zoo.json lists no models', 'Delete the zoo folder and build it again.', { file });
+  return zoo;
+}
