@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateItems } from '../src/tasks/families.js';
-import { newCheckpoint } from '../src/learners/builtin/api.js';
-import { liveModel } from '../src/learners/builtin/runtime.js';
-import { train } from '../src/learners/builtin/train.js';
-import { generate } from '../src/learners/builtin/generate.js';
-import { countParams } from '../src/learners/builtin/transformer.js';
+import { newCheckpoint } from '../src/tinylm/api.js';
+import { liveModel } from '../src/tinylm/runtime.js';
+import { train } from '../src/tinylm/train.js';
+import { generate } from '../src/tinylm/generate.js';
+import { countParams } from '../src/tinylm/transformer.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {

@@ -31,3 +31,21 @@ export { stability, type StabilityOptions, type StabilityResult } from './diffic
 export { stabilityFromFiles, type StabilityFiles } from './difficulty/stabilityFromFiles.js';
 export { writeStability, readStability, STABILITY_COLUMNS, type StabilityRow } from './difficulty/stabilityFile.js';
 export { spearman, kendallTauB } from './difficulty/rank.js';
+// the study side: tasks, the tiny transformer, the learner/evaluator plugins, the study, the report, the demo
+export { generateItems, FAMILY_NAMES, type TaskItem } from './tasks/families.js';
+export { writeTaskItems, countByLevel } from './tasks/write.js';
+export { trainCheckpoint, readExamples, answerPrompts, loadCheckpoint, type TrainCheckpointOptions } from './tinylm/api.js';
+export { answerItemsFile } from './tinylm/answerFile.js';
+export { serveCheckpoint } from './tinylm/serve.js';
+export { buildZoo, readZoo, type ZooOptions, type ZooResult } from './tinylm/zoo.js';
+export { CellFailure, type CellContext, type CellInfo, type Evaluator, type ItemResult, type Learner, type StudyItem, type TrainingSet } from './plugins/contract.js';
+export { definePlugin, registry, type KindSchema, type Plugin, type Registry } from './plugins/registry.js';
+export { learners } from './learners/index.js';
+export { evaluators } from './evaluators/index.js';
+export { loadStudyConfig, parseStudyConfig, studySchema, type StudyConfig, type StudyOverrides } from './study/config.js';
+export { runStudy, runOneCell, type StudyRunOptions, type StudyRunResult } from './study/runner.js';
+export { StudyStore, readStudyResults, type CellResult, type JobRecord, type StudyAnalysis, type StudyResults } from './study/store.js';
+export { cancelStudyJobs } from './study/executor/slurm.js';
+export { progressFor, type Progress } from './util/progress.js';
+export { writeReport, type ReportOptions } from './report/report.js';
+export { runDemo, type DemoOptions, type DemoResult } from './demo/demo.js';

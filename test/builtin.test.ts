@@ -5,11 +5,11 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { ROOT, tmpDir, write, cli, cliAsync } from './support/fixtures.js';
 import { generateItems, FAMILY_NAMES } from '../src/tasks/families.js';
-import { trainCheckpoint, answerPrompts, loadCheckpoint, newCheckpoint } from '../src/learners/builtin/api.js';
-import { liveModel } from '../src/learners/builtin/runtime.js';
-import { generate } from '../src/learners/builtin/generate.js';
-import { train } from '../src/learners/builtin/train.js';
-import { countParams } from '../src/learners/builtin/transformer.js';
+import { trainCheckpoint, answerPrompts, loadCheckpoint, newCheckpoint } from '../src/tinylm/api.js';
+import { liveModel } from '../src/tinylm/runtime.js';
+import { generate } from '../src/tinylm/generate.js';
+import { train } from '../src/tinylm/train.js';
+import { countParams } from '../src/tinylm/transformer.js';
 
 test('task families: deterministic per seed, distinct prompts, correct answers, difficulty features', () => {
   for (const f of FAMILY_NAMES) {
@@ -52,7 +52,7 @@ test('the small transformer learns to sort far above chance, and a saved checkpo
   assert.ok(acc0 < 0.05, `untrained accuracy ${acc0}`);
   assert.ok(acc > 0.5, `held-out accuracy after training ${acc}`);
   // save, load, same answers; the weights round-trip exactly
-  const { saveCheckpoint } = await import('../src/learners/builtin/checkpoint.js');
+  const { saveCheckpoint } = await import('../src/tinylm/checkpoint.js');
   saveCheckpoint(path.join(dir, 'ck'), { ...ck, values: m.values() });
   const loaded = loadCheckpoint(path.join(dir, 'ck'));
   for (const [k, v] of m.values()) assert.deepEqual(loaded.values.get(k), v, k);
@@ -139,18 +139,17 @@ test('gradus demo --quick runs the whole pipeline end to end, resumes, and its o
   assert.match(again.stderr, /resuming: 7 of 7 cells already done/);
 
   // the builtin learner with the OpenAI evaluator: each cell's checkpoint served by gradus serve
-  const port = 21000 + Math.floor(Math.random() * 20000);
   const cfg = write(dir, 'served.yaml', `data: { split: demo/data }
 strategies: [{ name: each-bin, bins: [0] }]
 base_model: demo/base
 learner: { kind: builtin, steps: 20 }
 evaluator:
   kind: openai
-  base_url: http://127.0.0.1:${port}/v1
+  base_url: http://127.0.0.1:{port}/v1
   endpoint: completions
   max_tokens: 16
   concurrency: 16
-  server: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/gradus.js'))}, serve, "{model_path}", --port, "${port}"] }
+  server: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'bin/gradus.js'))}, serve, "{model_path}", --port, "{port}"] }
 bootstrap: 50
 `);
   const s = await cliAsync(['study', cfg, '--out', path.join(dir, 'served')], { cwd: dir });

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { ROOT, tmpDir, write, cli, cliAsync } from './support/fixtures.js';
 import { startSlurm, type SlurmCluster } from './support/slurm.js';
 import { generateItems } from '../src/tasks/families.js';
-import { trainCheckpoint } from '../src/learners/builtin/api.js';
+import { trainCheckpoint } from '../src/tinylm/api.js';
 
 const TRAINER = path.join(ROOT, 'test/support/trainer.mjs');
 const EVAL = path.join(ROOT, 'test/support/evalCommand.mjs');

@@ -251,6 +251,11 @@ test('config errors name the field, its line, and what was expected; a changed c
     const json = write(f.dir, 'bad.json', JSON.stringify({ data: { split: 'x' }, learner: { kind: 'none' }, evaluator: { kind: 'openai', base_url: 'not a url' } }, null, 2));
     r = cli(['study', json, '--out', path.join(f.dir, 'x')]);
     assert.match(r.stderr, /bad\.json, line 10, column 17: field evaluator\.base_url: expected a URL/);
+    // {port} is gradus's pick for a server it starts; with no server there is nothing to fill it
+    const noServer = write(f.dir, 'noserver.yaml', text.replace(server.url, 'http://127.0.0.1:{port}/v1'));
+    r = cli(['study', noServer, '--out', path.join(f.dir, 'x')]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /evaluator\.base_url names \{port\}, which only a server that gradus starts \(evaluator\.server\) has/);
 
     const out = path.join(f.dir, 'run');
     r = await cliAsync(['study', cfg, '--out', out], { env, cwd: f.dir });
@@ -272,7 +277,6 @@ test('config errors name the field, its line, and what was expected; a changed c
 
 test('evaluator.server: a server command is started for each cell checkpoint and stopped after it', async () => {
   const f = makeItems();
-  const port = 20000 + Math.floor(Math.random() * 20000);
   const log = path.join(f.dir, 'server-events.log');
   const text = `data: { items: items.jsonl, bins: bins.csv }
 strategies: [{ name: each-bin, bins: [0, 3] }]
@@ -282,11 +286,11 @@ learner:
   command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(TRAINER)}, --data, "{train_file}", --out, "{output_dir}", --log, trainer.log, --cell, "{cell}"]
 evaluator:
   kind: openai
-  base_url: http://127.0.0.1:${port}/v1
+  base_url: http://127.0.0.1:{port}/v1
   endpoint: completions
   answer: { kind: number }
   server:
-    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'test/support/serveAnswers.mjs'))}, items.jsonl, "${port}", "{model_path}", server-events.log]
+    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(path.join(ROOT, 'test/support/serveAnswers.mjs'))}, items.jsonl, "{port}", "{model_path}", server-events.log]
     ready_timeout_s: 30
 parallel: 3
 bootstrap: 50

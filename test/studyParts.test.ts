@@ -5,8 +5,9 @@ import { score, extractChoice, extractNumber } from '../src/evaluators/extract.j
 import { analyze } from '../src/study/analysis.js';
 import { renderPrompt } from '../src/evaluators/openai.js';
 import { fill, fillArgv } from '../src/util/template.js';
-import { progressFor } from '../src/study/progress.js';
-import type { BinItems, StudyItem } from '../src/study/items.js';
+import { progressFor } from '../src/util/progress.js';
+import type { BinItems } from '../src/study/items.js';
+import type { StudyItem } from '../src/plugins/contract.js';
 
 function bins(k: number, nTrain: number): BinItems[] {
   const item = (b: number, n: number, split: 'train' | 'test'): StudyItem => ({ id: `${split}${b}-${n}`, bin: b, split, prompt: 'p', answer: 'a', fields: {} });
@@ -143,4 +144,88 @@ test('progress: a redrawn bar on a terminal, plain lines otherwise, only failure
   const quiet = sink(true);
   run(progressFor(quiet, true));
   assert.equal(quiet.text, 'FAILED b: exited with code 3 (log: /x/train.log)\n');
+});
+
+test('a plugin registers its kind, schema and constructor; the registry parses a config block and builds the kind it names', async () => {
+  const { z } = await import('zod');
+  const { definePlugin, registry } = await import('../src/plugins/registry.js');
+  const echo = definePlugin(z.object({ kind: z.literal('echo'), text: z.string().default('hi') }).strict(), (cfg) => `echo ${cfg.text}`);
+  const twice = definePlugin(z.object({ kind: z.literal('twice'), n: z.number() }).strict(), (cfg) => 2 * cfg.n);
+  const r = registry([echo, twice]);
+  assert.deepEqual(r.kinds, ['echo', 'twice']);
+  assert.equal(r.create(r.schema.parse({ kind: 'echo' })), 'echo hi');
+  assert.equal(r.create(r.schema.parse({ kind: 'twice', n: 4 })), 8);
+  assert.equal(r.schema.safeParse({ kind: 'thrice' }).success, false);
+  assert.equal(r.schema.safeParse({ kind: 'twice', n: 1, extra: true }).success, false);
+  assert.throws(() => registry([echo, echo]), /two plugins share a kind/);
+  // the study's own registries: every kind README lists, and nothing else
+  const { learners } = await import('../src/learners/index.js');
+  const { evaluators } = await import('../src/evaluators/index.js');
+  assert.deepEqual(learners.kinds, ['command', 'builtin', 'none']);
+  assert.deepEqual(evaluators.kinds, ['openai', 'command', 'builtin']);
+  const none = learners.create(learners.schema.parse({ kind: 'none', model: 'ckpt/{cell}' }));
+  assert.equal(none.train, undefined);
+  assert.equal(none.modelElsewhere?.({ cell: 'each-bin_b2_s1' }), 'ckpt/each-bin_b2_s1');
+  assert.equal(learners.create(learners.schema.parse({ kind: 'builtin' }))?.keepsOrder, true);
+  assert.equal(learners.create(learners.schema.parse({ kind: 'command', command: ['t'], keeps_order: false }))?.keepsOrder, false);
+  assert.equal(evaluators.create(evaluators.schema.parse({ kind: 'openai', base_url: 'http://127.0.0.1:1/v1', server: { command: ['s'] } })).concurrent, false);
+});
+
+test('the study folder reader types grid.csv and analysis.json, and names the file and line of a bad cell', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { tmpDir, write } = await import('./support/fixtures.js');
+  const { StudyStore, readStudyResults } = await import('../src/study/store.js');
+  const dir = tmpDir('gradus-store-');
+  assert.equal(readStudyResults(dir), null);
+  const { rows, analysis } = analyze({ testItems: [['a', 'b'], ['c']], baseline: new Map([['a', false], ['b', true], ['c', false]]), cells: [{ strategy: 'each-bin', trainBins: [0], trainLabel: '0', seed: 1, correct: new Map([['a', true], ['b', true], ['c', false]]) }], reps: 10, seed: 1 });
+  const store = new StudyStore(dir);
+  store.writeGrid(rows);
+  store.writeAnalysis({ ...analysis, test_on: 'test', cells_finished: 2, cells_planned: 2 });
+  const back = readStudyResults(dir)!;
+  assert.deepEqual(back.grid, rows);
+  assert.equal(back.analysis.cells_planned, 2);
+  assert.deepEqual(back.analysis.headline, analysis.headline);
+  // cell files: done only with the planned key, failures and jobs read back
+  const cell = { id: 'each-bin_b0_s1', key: 'k1' };
+  assert.equal(store.isDone(cell), false);
+  store.startCell(cell.id);
+  store.writeResult({ id: cell.id, key: 'k1', strategy: 'each-bin', train_bins: '0', seed: 1, n_train: 2, model_path: 'm', seconds: 1, finished: 'now', per_bin: [] });
+  assert.equal(store.isDone(cell), true);
+  assert.equal(store.isDone({ ...cell, key: 'k2' }), false);
+  store.writeJob(cell.id, { job_id: '7', attempt: 0, submitted: 'now', script: 's', log: 'l' });
+  assert.deepEqual(store.jobs().map((j) => [j.cell, j.job.job_id]), [[cell.id, '7']]);
+  store.recordFailure(cell, 'boom');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'cells', cell.id, 'failed.json'), 'utf8')).error, 'boom');
+  store.startCell(cell.id);
+  assert.equal(fs.existsSync(path.join(dir, 'cells', cell.id, 'failed.json')), false);
+  // a damaged grid: the message names the file, line and column
+  const text = fs.readFileSync(path.join(dir, 'grid.csv'), 'utf8').split('\n');
+  text[2] = text[2].replace(/^(each-bin,0,1,)1,/, '$1one,');
+  write(dir, 'grid.csv', text.join('\n'));
+  assert.throws(() => readStudyResults(dir), /grid\.csv, line 3, column test_bin: "one" is not a number/);
+});
+
+test('the study side loads no CLI module and not commander: the library entry points of study, report, demo and tinylm', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const { ROOT, tmpDir, write } = await import('./support/fixtures.js');
+  const dir = tmpDir('gradus-loads-');
+  // module hooks see every module an ES import resolves, including those of the packages
+  write(dir, 'hooks.mjs', `import fs from 'node:fs';\nexport async function resolve(spec, ctx, next) { const r = await next(spec, ctx); fs.appendFileSync(process.env.LOAD_LOG, r.url + '\\n'); return r; }\n`);
+  write(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify('file://' + path.join(dir, 'hooks.mjs'))});\n`);
+  const loads = (name: string, code: string): string[] => {
+    const log = path.join(dir, `${name}.log`);
+    const r = spawnSync(process.execPath, ['--import', path.join(dir, 'register.mjs'), '--input-type=module', '-e', code], { cwd: ROOT, env: { ...process.env, LOAD_LOG: log }, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return fs.readFileSync(log, 'utf8').trim().split('\n');
+  };
+  const entries = ['study/runner.js', 'study/store.js', 'study/executor/slurm.js', 'report/report.js', 'demo/demo.js', 'tinylm/api.js', 'tinylm/zoo.js', 'tinylm/serve.js', 'tinylm/answerFile.js', 'learners/index.js', 'evaluators/index.js', 'plugins/registry.js', 'tasks/write.js'];
+  const lib = loads('lib', entries.map((e) => `await import('./dist/src/${e}');`).join(' '));
+  for (const e of entries) assert.ok(lib.some((u) => u.endsWith(`/dist/src/${e}`)), `the hooks see ${e}`);
+  assert.deepEqual(lib.filter((u) => u.includes('/dist/src/cli/') || u.includes('/node_modules/commander/')), []);
+  // the same hooks do see the CLI when it is loaded
+  const cliLoads = loads('cli', "await import('./dist/src/cli/main.js');");
+  assert.ok(cliLoads.some((u) => u.includes('/node_modules/commander/')));
 });

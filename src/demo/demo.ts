@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 import { writeTaskItems } from '../tasks/write.js';
-import { buildZoo } from '../learners/builtin/zoo.js';
+import { buildZoo, readZoo } from '../tinylm/zoo.js';
 import { fitFiles } from '../irt/fitFiles.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
 import { runStudy, type StudyRunResult } from '../study/runner.js';
-import type { Progress } from '../study/progress.js';
+import type { Progress } from '../util/progress.js';
 import { stringify } from 'yaml';
 import { writeReport } from '../report/report.js';
 
@@ -88,7 +88,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     binsFromFit(f.fit, f.bins, { k: s.k, testFraction: s.testFraction, seed: 1 });
   });
   // the base model: the zoo checkpoint of the main run closest to half right, so training has room either way
-  const zoo = JSON.parse(fs.readFileSync(path.join(f.zoo, 'zoo.json'), 'utf8')) as { models: Array<{ run: string; checkpoint: string; accuracy: number }> };
+  const zoo = readZoo(f.zoo);
   const main = zoo.models.filter((m) => m.run === zoo.models[0].run);
   const base = main.reduce((a, b) => (Math.abs(b.accuracy - 0.5) < Math.abs(a.accuracy - 0.5) ? b : a));
   // a copy under a fixed name, so other configs (examples/study-builtin*.yaml) can name the demo's base model

@@ -1,17 +1,18 @@
-/** The study's built-in evaluator: `gradus answer` on the cell's checkpoint in a child process, exact-match scoring. */
+/** The study's built-in evaluator: `gradus answer` (src/tinylm) on the cell's checkpoint in a child process, exact-match scoring. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CellContext, Evaluator, ItemResult } from '../study/cell.js';
-import { runCellCommand } from '../study/cellCommand.js';
-import type { StudyConfig } from '../study/config.js';
-import type { StudyItem } from '../study/items.js';
-import { writeEvalItems } from '../study/trainFile.js';
-import { gradusArgv } from '../learners/gradusBin.js';
+import { z } from 'zod';
+import type { CellContext, Evaluator, ItemResult, StudyItem } from '../plugins/contract.js';
+import { runCellCommand } from '../plugins/cellCommand.js';
+import { writeEvalItems } from '../plugins/itemFiles.js';
+import { int } from '../plugins/schema.js';
+import { definePlugin } from '../plugins/registry.js';
+import { gradusArgv } from '../util/gradusBin.js';
 import { score } from './extract.js';
 
-type BuiltinEvaluatorConfig = Extract<StudyConfig['evaluator'], { kind: 'builtin' }>;
+const schema = z.object({ kind: z.literal('builtin'), batch: int(1).default(256) }).strict();
 
-export function builtinEvaluator(cfg: BuiltinEvaluatorConfig): Evaluator {
+export const builtinEvaluator = definePlugin(schema, (cfg): Evaluator => {
   return {
     concurrent: true,
     async evaluate(ctx: CellContext, items: StudyItem[]): Promise<ItemResult[]> {
@@ -28,4 +29,4 @@ export function builtinEvaluator(cfg: BuiltinEvaluatorConfig): Evaluator {
       });
     },
   };
-}
+});

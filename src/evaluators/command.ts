@@ -4,18 +4,31 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { fill, fillArgv } from '../util/template.js';
-import { runCellCommand } from '../study/cellCommand.js';
+import { runCellCommand } from '../plugins/cellCommand.js';
 import { readResponses } from '../responses/read.js';
 import { GradusError } from '../errors.js';
-import { CellFailure, type CellContext, type Evaluator, type ItemResult } from '../study/cell.js';
-import type { StudyConfig } from '../study/config.js';
-import type { StudyItem } from '../study/items.js';
-import { writeEvalItems } from '../study/trainFile.js';
+import { CellFailure, type CellContext, type Evaluator, type ItemResult, type StudyItem } from '../plugins/contract.js';
+import { writeEvalItems } from '../plugins/itemFiles.js';
+import { argv, env, int } from '../plugins/schema.js';
+import { definePlugin } from '../plugins/registry.js';
 
-type CommandEvaluatorConfig = Extract<StudyConfig['evaluator'], { kind: 'command' }>;
+const schema = z
+  .object({
+    kind: z.literal('command'),
+    command: argv,
+    results: z.string().default('{output_dir}'),
+    model: z.string().optional(),
+    metric: z.string().optional(),
+    timeout_s: z.number().positive().default(86400),
+    retries: int(0).default(0),
+    env: env.default({}),
+    cwd: z.string().optional(),
+  })
+  .strict();
 
-export function commandEvaluator(cfg: CommandEvaluatorConfig): Evaluator {
+export const commandEvaluator = definePlugin(schema, (cfg): Evaluator => {
   return {
     concurrent: true,
     async evaluate(ctx: CellContext, items: StudyItem[]): Promise<ItemResult[]> {
@@ -61,4 +74,4 @@ export function commandEvaluator(cfg: CommandEvaluatorConfig): Evaluator {
       return out;
     },
   };
-}
+});

@@ -2,8 +2,18 @@
  * From a model's raw output to a scored answer, by kind: a multiple-choice letter, the final number, the exact
  * text, or the first capture of a regex. Pure functions; every evaluator (HTTP, built-in) scores through here.
  */
+import { z } from 'zod';
 import { GradusError } from '../errors.js';
-import type { AnswerConfig } from '../study/config.js';
+
+/** the `answer` block of an evaluator's config: how its output is read */
+export const answerSchema = z
+  .object({
+    kind: z.enum(['choice', 'number', 'exact', 'regex']).default('exact'),
+    pattern: z.string().optional(),
+    ignore_case: z.boolean().default(false),
+  })
+  .strict();
+export type AnswerConfig = z.infer<typeof answerSchema>;
 
 export interface Scored {
   extracted: string | null;

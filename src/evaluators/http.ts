@@ -2,6 +2,8 @@
  * POST JSON with a time limit and retries: 429 and 5xx (and dropped connections, time-outs) are retried with
  * exponential backoff and jitter, honouring Retry-After; other 4xx fail at once, since repeating cannot help.
  */
+import net from 'node:net';
+
 export interface PostOptions {
   headers?: Record<string, string>;
   timeoutMs: number;
@@ -143,4 +145,16 @@ export async function mapLimit<T, R>(xs: T[], limit: number, f: (x: T, k: number
   await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, worker));
   if (failed !== undefined) throw failed;
   return out;
+}
+
+/** A port free on loopback now: the OS picks it (port 0), and it is handed to the server command to bind. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -5,16 +5,41 @@
  * starts a server for each cell's checkpoint; it is stopped when the cell's evaluation ends.
  */
 import path from 'node:path';
+import { z } from 'zod';
 import { fill, fillArgv, fillKnown } from '../util/template.js';
 import { startLogged, stopGroup } from '../util/runCommand.js';
 import { GradusError } from '../errors.js';
-import { CellFailure, type CellContext, type Evaluator, type ItemResult } from '../study/cell.js';
-import type { StudyConfig } from '../study/config.js';
-import type { StudyItem } from '../study/items.js';
-import { checkAnswerConfig, LETTERS, score } from './extract.js';
-import { HttpFailure, mapLimit, postJson, waitReady } from './http.js';
+import { CellFailure, type CellContext, type Evaluator, type ItemResult, type StudyItem } from '../plugins/contract.js';
+import { argv, env, int } from '../plugins/schema.js';
+import { definePlugin } from '../plugins/registry.js';
+import { answerSchema, checkAnswerConfig, LETTERS, score } from './extract.js';
+import { freePort, HttpFailure, mapLimit, postJson, waitReady } from './http.js';
 
-type OpenAIConfig = Extract<StudyConfig['evaluator'], { kind: 'openai' }>;
+const PORT = '{port}';
+
+const schema = z
+  .object({
+    kind: z.literal('openai'),
+    // {port}: a free port gradus picks for evaluator.server, so no fixed port is needed
+    base_url: z.string().refine((s) => URL.canParse(s.replaceAll(PORT, '1')), 'expected a URL such as http://127.0.0.1:8000/v1'),
+    model: z.string().default('{model_path}'),
+    endpoint: z.enum(['chat', 'completions']).default('chat'),
+    api_key_env: z.string().optional(),
+    prompt_template: z.string().default('{prompt}'),
+    max_tokens: int(1).default(256),
+    temperature: z.number().min(0).default(0),
+    stop: z.array(z.string()).optional(),
+    answer: answerSchema.default({ kind: 'exact', ignore_case: false }),
+    concurrency: int(1).default(8),
+    timeout_s: z.number().positive().default(120),
+    retries: int(0).default(5),
+    server: z
+      .object({ command: argv, ready_timeout_s: z.number().positive().default(600), env: env.default({}), cwd: z.string().optional() })
+      .strict()
+      .optional(),
+  })
+  .strict();
+type OpenAIConfig = z.infer<typeof schema>;
 
 /** The prompt sent for an item: the template with the item's fields, {choices} as lettered lines. */
 export function renderPrompt(template: string, item: StudyItem): string {
@@ -26,16 +51,18 @@ export function renderPrompt(template: string, item: StudyItem): string {
   return fillKnown(template, vars);
 }
 
-export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {
+export const openaiEvaluator = definePlugin(schema, openaiEvaluatorFor);
+
+function openaiEvaluatorFor(cfg: OpenAIConfig): Evaluator {
   checkAnswerConfig(cfg.answer);
-  const base = cfg.base_url.replace(/\/+$/, '');
+  if (cfg.base_url.includes(PORT) && !cfg.server) throw new GradusError('evaluator.base_url names {port}, which only a server that gradus starts (evaluator.server) has', 'Give the port of your server in base_url, or add evaluator.server with {port} in its command.');
   const headers = (): Record<string, string> => {
     if (!cfg.api_key_env) return {};
     const key = process.env[cfg.api_key_env];
     if (key === undefined || key === '') throw new GradusError(`the environment variable ${cfg.api_key_env} (evaluator.api_key_env) is not set`, `Export it before running: export ${cfg.api_key_env}=...; gradus never stores the key.`);
     return { authorization: `Bearer ${key}` };
   };
-  const ask = async (model: string, prompt: string, h: Record<string, string>, signal: AbortSignal): Promise<string> => {
+  const ask = async (base: string, model: string, prompt: string, h: Record<string, string>, signal: AbortSignal): Promise<string> => {
     const common = { model, max_tokens: cfg.max_tokens, temperature: cfg.temperature, ...(cfg.stop ? { stop: cfg.stop } : {}) };
     const body = cfg.endpoint === 'chat' ? { ...common, messages: [{ role: 'user', content: prompt }] } : { ...common, prompt };
     const json = (await postJson(`${base}/${cfg.endpoint === 'chat' ? 'chat/completions' : 'completions'}`, body, { headers: h, timeoutMs: cfg.timeout_s * 1000, retries: cfg.retries, signal })) as {
@@ -50,12 +77,14 @@ export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {
     concurrent: cfg.server === undefined,
     async evaluate(ctx: CellContext, items: StudyItem[]): Promise<ItemResult[]> {
       const h = headers();
-      const model = fill(cfg.model, ctx.vars, 'evaluator.model');
+      const vars = cfg.base_url.includes(PORT) ? { ...ctx.vars, port: await freePort() } : ctx.vars;
+      const base = cfg.base_url.replaceAll(PORT, String(vars.port)).replace(/\/+$/, '');
+      const model = fill(cfg.model, vars, 'evaluator.model');
       let server: ReturnType<typeof startLogged> | undefined;
       const serverLog = path.join(ctx.dir, 'server.log');
       try {
         if (cfg.server) {
-          const argv = fillArgv(cfg.server.command, ctx.vars, 'evaluator.server.command');
+          const argv = fillArgv(cfg.server.command, vars, 'evaluator.server.command');
           server = startLogged(argv, { log: serverLog, cwd: cfg.server.cwd ? path.resolve(ctx.configDir, cfg.server.cwd) : ctx.configDir, env: cfg.server.env });
           let exited = false;
           server.once('exit', () => { exited = true; });
@@ -67,7 +96,7 @@ export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {
         return await mapLimit(items, cfg.concurrency, async (item) => {
           let output: string;
           try {
-            output = await ask(model, renderPrompt(cfg.prompt_template, item), h, ctx.signal);
+            output = await ask(base, model, renderPrompt(cfg.prompt_template, item), h, ctx.signal);
           } catch (e) {
             if (e instanceof HttpFailure) throw new CellFailure(`item ${item.id}: ${e.message}`, server ? serverLog : undefined);
             throw e;

@@ -1,16 +1,7 @@
-/** The learner a config names. */
-import type { Learner } from '../study/cell.js';
-import type { StudyConfig } from '../study/config.js';
+/** Every kind of learner a study config can name; a new kind is a file here and a line in this list. */
+import { registry } from '../plugins/registry.js';
 import { commandLearner } from './command.js';
 import { builtinLearner } from './builtin.js';
+import { noneLearner } from './none.js';
 
-export function makeLearner(cfg: StudyConfig['learner']): Learner | null {
-  switch (cfg.kind) {
-    case 'command':
-      return commandLearner(cfg);
-    case 'builtin':
-      return builtinLearner(cfg);
-    case 'none':
-      return null;
-  }
-}
+export const learners = registry([commandLearner, builtinLearner, noneLearner]);

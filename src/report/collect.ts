@@ -10,6 +10,7 @@ import { GradusError } from '../errors.js';
 import { readItemTable } from '../responses/itemTable.js';
 import { readResponses } from '../responses/read.js';
 import { MISSING } from '../responses/matrix.js';
+import { readStudyResults, type StudyResults } from '../study/store.js';
 
 export type Row = Record<string, string>;
 
@@ -18,7 +19,7 @@ export interface ReportData {
   source: string;
   fit?: { info: Record<string, unknown>; items: Row[]; models: Row[] };
   bins?: Row[];
-  study?: { grid: Row[]; analysis: Record<string, unknown> & { k: number } };
+  study?: StudyResults;
   stability?: Row[];
   /** item id → text and other columns of the items file */
   itemInfo?: Map<string, Row>;
@@ -54,9 +55,8 @@ export async function collectReport(input: string, o: CollectOptions = {}): Prom
     if (rows.length && !('bin' in rows[0] && 'difficulty' in rows[0])) throw new GradusError('this CSV is not a bins file (columns item,difficulty,bin,split)', 'Give bins.csv from gradus bins, or a folder.', { file: binsFile });
     d.bins = rows;
   }
-  if (isDir && fs.existsSync(at('analysis.json')) && fs.existsSync(at('grid.csv'))) {
-    d.study = { grid: csv(at('grid.csv')), analysis: JSON.parse(fs.readFileSync(at('analysis.json'), 'utf8')) };
-  }
+  const study = isDir ? readStudyResults(dir) : null;
+  if (study) d.study = study;
   const stab = o.stability ?? (isDir && fs.existsSync(at('stability.csv')) ? at('stability.csv') : undefined);
   if (stab) d.stability = csv(stab);
   const itemsFile = o.items ?? (isDir && fs.existsSync(at('items.jsonl')) ? at('items.jsonl') : undefined);

@@ -173,8 +173,6 @@ function stabilityFigure(d: ReportData): Figure | null {
   };
 }
 
-type Cell = number | null;
-
 function heat(id: string, title: string, caption: string, values: Array<Record<string, unknown>>, field: string, diverging: boolean, k: number): Figure {
   const color = diverging
     ? { field, type: 'quantitative', title: 'gain (points)', scale: { scheme: 'redblue', domainMid: 0 } }
@@ -193,13 +191,7 @@ function heat(id: string, title: string, caption: string, values: Array<Record<s
 
 function studyFigures(d: ReportData): Figure[] {
   if (!d.study) return [];
-  const a = d.study.analysis as unknown as {
-    k: number;
-    gain_matrix: { gain: Cell[][]; ci_low: Cell[][]; ci_high: Cell[][]; accuracy: Cell[][] } | null;
-    baseline_accuracy: number[] | null;
-    by_signed_distance: Array<{ distance: number; mean: Cell; ci_low: Cell; ci_high: Cell }>;
-    strategies: Array<{ strategy: string; train_bins: string; gain: Cell[]; accuracy: number[]; ci_low: Cell[]; ci_high: Cell[] }>;
-  };
+  const a = d.study.analysis;
   const out: Figure[] = [];
   const k = a.k;
   if (a.gain_matrix) {

@@ -8,14 +8,15 @@ import { createHash } from 'node:crypto';
 import { LineCounter, parseDocument, isMap, isNode, isScalar } from 'yaml';
 import { z } from 'zod';
 import { GradusError } from '../errors.js';
+import { int } from '../plugins/schema.js';
+import { learners } from '../learners/index.js';
+import { evaluators } from '../evaluators/index.js';
+import { executorSchema } from './executor/schema.js';
 
 export const STRATEGIES = ['each-bin', 'all', 'easy', 'hard', 'random', 'normal', 'easy-to-hard', 'hard-to-easy', 'spiral'] as const;
 export type StrategyName = (typeof STRATEGIES)[number];
 export const CURRICULA: readonly StrategyName[] = ['easy-to-hard', 'hard-to-easy', 'spiral'];
 
-const int = (min: number) => z.number().int().min(min);
-const argv = z.array(z.string()).min(1);
-const env = z.record(z.string(), z.string());
 
 const strategyObject = z
   .object({
@@ -44,93 +45,6 @@ const data = z
   })
   .strict();
 
-const commandLearner = z
-  .object({
-    kind: z.literal('command'),
-    command: argv,
-    format: z.enum(['chat', 'prompt']).default('chat'),
-    timeout_s: z.number().positive().default(86400),
-    retries: int(0).default(0),
-    env: env.default({}),
-    cwd: z.string().optional(),
-    keeps_order: z.boolean().default(true),
-  })
-  .strict();
-const builtinLearner = z
-  .object({
-    kind: z.literal('builtin'),
-    steps: int(1).default(200),
-    lr: z.number().positive().default(3e-4),
-    batch: int(1).default(64),
-  })
-  .strict();
-// models trained elsewhere: `model` names each cell's checkpoint (placeholders of the cell), the baseline is base_model
-const noneLearner = z.object({ kind: z.literal('none'), model: z.string().default('{base_model}') }).strict();
-
-const answer = z
-  .object({
-    kind: z.enum(['choice', 'number', 'exact', 'regex']).default('exact'),
-    pattern: z.string().optional(),
-    ignore_case: z.boolean().default(false),
-  })
-  .strict();
-const openaiEvaluator = z
-  .object({
-    kind: z.literal('openai'),
-    base_url: z.string().url(),
-    model: z.string().default('{model_path}'),
-    endpoint: z.enum(['chat', 'completions']).default('chat'),
-    api_key_env: z.string().optional(),
-    prompt_template: z.string().default('{prompt}'),
-    max_tokens: int(1).default(256),
-    temperature: z.number().min(0).default(0),
-    stop: z.array(z.string()).optional(),
-    answer: answer.default({ kind: 'exact', ignore_case: false }),
-    concurrency: int(1).default(8),
-    timeout_s: z.number().positive().default(120),
-    retries: int(0).default(5),
-    server: z
-      .object({ command: argv, ready_timeout_s: z.number().positive().default(600), env: env.default({}), cwd: z.string().optional() })
-      .strict()
-      .optional(),
-  })
-  .strict();
-const commandEvaluator = z
-  .object({
-    kind: z.literal('command'),
-    command: argv,
-    results: z.string().default('{output_dir}'),
-    model: z.string().optional(),
-    metric: z.string().optional(),
-    timeout_s: z.number().positive().default(86400),
-    retries: int(0).default(0),
-    env: env.default({}),
-    cwd: z.string().optional(),
-  })
-  .strict();
-const builtinEvaluator = z.object({ kind: z.literal('builtin'), batch: int(1).default(256) }).strict();
-
-// one line of a batch script: a newline would let a config value add commands
-const line = z.string().regex(/^[^\n\r]*$/, 'must be one line');
-const slurmExecutor = z
-  .object({
-    kind: z.literal('slurm'),
-    partition: line.optional(),
-    account: line.optional(),
-    qos: line.optional(),
-    gpus: z.union([int(0), line]).optional(),
-    cpus_per_task: int(1).optional(),
-    mem: line.optional(),
-    time: line.optional(),
-    extra: z.array(line).default([]),
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name'), line).default({}),
-    setup: z.array(line).default([]),
-    max_queued: int(1).default(20),
-    poll_s: z.number().positive().default(1),
-    retries: int(0).default(0),
-  })
-  .strict();
-
 export const studySchema = z
   .object({
     data,
@@ -140,20 +54,16 @@ export const studySchema = z
     test_on: z.enum(['test', 'train', 'all']).default('test'),
     base_model: z.string().default(''),
     baseline: z.boolean().default(true),
-    learner: z.discriminatedUnion('kind', [commandLearner, builtinLearner, noneLearner]),
-    evaluator: z.discriminatedUnion('kind', [openaiEvaluator, commandEvaluator, builtinEvaluator]),
+    learner: learners.schema,
+    evaluator: evaluators.schema,
     parallel: int(1).default(1),
     bootstrap: int(0).default(1000),
-    executor: z.discriminatedUnion('kind', [z.object({ kind: z.literal('local') }).strict(), slurmExecutor]).default({ kind: 'local' }),
+    executor: executorSchema,
   })
   .strict();
 
 export type StudyConfig = z.infer<typeof studySchema>;
 export type StrategySpec = z.infer<typeof strategy>;
-export type LearnerConfig = StudyConfig['learner'];
-export type EvaluatorConfig = StudyConfig['evaluator'];
-export type AnswerConfig = z.infer<typeof answer>;
-export type SlurmConfig = z.infer<typeof slurmExecutor>;
 
 export interface LoadedConfig {
   config: StudyConfig;

@@ -10,17 +10,7 @@ import { splitItems } from '../difficulty/split.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
 import type { StudyConfig } from './config.js';
 import { parseJsonLines } from '../util/jsonLines.js';
-
-export interface StudyItem {
-  id: string;
-  bin: number;
-  split: 'train' | 'test';
-  prompt: string;
-  answer: string;
-  choices?: string[];
-  /** the item's line as written, every field */
-  fields: Record<string, unknown>;
-}
+import type { StudyItem } from '../plugins/contract.js';
 
 export interface BinItems {
   bin: number;

@@ -1,9 +1,16 @@
 /** The cells of a study: the untrained baseline, then every strategy's training sets × seeds. */
 import { createHash } from 'node:crypto';
-import { stableJson, strategyName, type StudyConfig } from './config.js';
-import type { Cell } from './cell.js';
+import type { CellInfo } from '../plugins/contract.js';
+import { stableJson, strategyName, type StrategyName, type StudyConfig } from './config.js';
 import type { StudyData } from './items.js';
-import { trainBinsLabel, trainingSets } from './strategies.js';
+import { trainBinsLabel, trainingSets, type TrainingSet } from './strategies.js';
+
+export interface Cell extends CellInfo {
+  strategy: StrategyName | 'baseline';
+  set?: TrainingSet;
+  /** hash of everything that decides this cell's result: a finished cell with the same key is never redone */
+  key: string;
+}
 
 export function cellKey(parts: unknown): string {
   return createHash('sha256').update(stableJson(parts)).digest('hex').slice(0, 16);

@@ -5,15 +5,11 @@
 import { permutation, rng, type Rng } from '../util/rng.js';
 import { GradusError } from '../errors.js';
 import { CURRICULA, strategyName, type StrategyName, type StrategySpec } from './config.js';
-import type { BinItems, StudyItem } from './items.js';
+import type { StudyItem, TrainingSet as PluginTrainingSet } from '../plugins/contract.js';
+import type { BinItems } from './items.js';
 
-export interface TrainingSet {
+export interface TrainingSet extends PluginTrainingSet {
   strategy: StrategyName;
-  /** bins the items are drawn from, ascending */
-  trainBins: number[];
-  items: StudyItem[];
-  /** the learner must see the items in this order (curricula) */
-  ordered: boolean;
 }
 
 export function trainBinsLabel(bins: number[]): string {

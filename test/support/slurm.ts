@@ -5,6 +5,7 @@
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -17,6 +18,18 @@ export interface SlurmCluster {
 function need(bin: string): string {
   for (const d of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (fs.existsSync(path.join(d, bin))) return path.join(d, bin);
   throw new Error(`${bin} is not installed: .ci/run installs slurmctld, slurmd, slurm-client and munge with apt-get`);
+}
+
+/** n distinct ports the OS hands out for port 0 (held open together, so they differ): slurm.conf needs fixed numbers */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }
 
 async function until(what: string, ok: () => boolean, ms: number): Promise<void> {
@@ -47,7 +60,7 @@ export async function startSlurm(): Promise<SlurmCluster> {
   };
   start(munged, ['--foreground', '--force', '--socket', sock, '--key-file', path.join(dir, 'munge', 'key'), '--pid-file', path.join(dir, 'munge', 'pid'), '--seed-file', path.join(dir, 'munge', 'seed'), '--log-file', path.join(dir, 'munge', 'log')], process.env, 'munged.out');
   await until('munged', () => fs.existsSync(sock), 10_000);
-  const port = 20000 + Math.floor(Math.random() * 30000);
+  const [ctldPort, dPort] = await freePorts(2);
   const host = os.hostname().split('.')[0];
   const cpus = os.availableParallelism();
   const memMb = Math.floor(os.totalmem() / 2 ** 20) - 512;
@@ -65,8 +78,8 @@ export async function startSlurm(): Promise<SlurmCluster> {
     'ReturnToService=2',
     'SlurmUser=root',
     'SlurmdUser=root',
-    `SlurmctldPort=${port}`,
-    `SlurmdPort=${port + 1}`,
+    `SlurmctldPort=${ctldPort}`,
+    `SlurmdPort=${dPort}`,
     `SlurmctldPidFile=${dir}/slurmctld.pid`,
     `SlurmdPidFile=${dir}/slurmd.pid`,
     `SlurmdSpoolDir=${dir}/spool`,

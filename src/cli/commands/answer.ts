@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { answerItemsFile } from '../../learners/builtin/answerFile.js';
+import { answerItemsFile } from '../../tinylm/answerFile.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {

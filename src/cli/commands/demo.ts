@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/demo.js';
-import { progressFor } from '../../study/progress.js';
+import { progressFor } from '../../util/progress.js';
 import { example } from '../options.js';
 
 const pts = (x: number | null | undefined) => (x === null || x === undefined ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} points`);

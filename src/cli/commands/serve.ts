@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { serveCheckpoint } from '../../learners/builtin/serve.js';
+import { serveCheckpoint } from '../../tinylm/serve.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {

@@ -1,17 +1,18 @@
 import readline from 'node:readline/promises';
 import { Option, type Command } from 'commander';
 import { runOneCell, runStudy } from '../../study/runner.js';
-import { progressFor } from '../../study/progress.js';
-import { cancelStudyJobs, studyJobs } from '../../study/slurm.js';
+import { progressFor } from '../../util/progress.js';
+import { cancelStudyJobs } from '../../study/executor/slurm.js';
+import { StudyStore } from '../../study/store.js';
 import { GradusError } from '../../errors.js';
-import { CellFailure } from '../../study/cell.js';
+import { CellFailure } from '../../plugins/contract.js';
 import { example } from '../options.js';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} points`);
 
 /** On Ctrl-C with cells on a cluster: cancel them, or leave them running for a later resume. */
 async function askCancel(out: string): Promise<void> {
-  const jobs = studyJobs(out);
+  const jobs = new StudyStore(out).jobs();
   if (!jobs.length) return;
   if (!process.stdin.isTTY) {
     process.stderr.write(`leaving the study's Slurm jobs running; \`gradus study CONFIG --out ${out}\` re-attaches, \`gradus study --cancel ${out}\` cancels them.\n`);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { FAMILY_NAMES } from '../../tasks/families.js';
-import { writeTaskItems } from '../../tasks/write.js';
+import { countByLevel, writeTaskItems } from '../../tasks/write.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {
@@ -19,9 +19,7 @@ export function register(program: Command): void {
   cmd.action((o: Record<string, string>) => {
     const families = o.family.split(',').map((s) => s.trim());
     const items = writeTaskItems(o.out, families, int(o.n, '--n', 1), int(o.seed, '--seed'), o.maxLevel === undefined ? undefined : int(o.maxLevel, '--max-level', 1));
-    const levels = new Map<string, number>();
-    for (const x of items) levels.set(`${x.family} level ${x.level}`, (levels.get(`${x.family} level ${x.level}`) ?? 0) + 1);
-    for (const [k, v] of levels) process.stdout.write(`${k}: ${v}\n`);
+    for (const [k, v] of countByLevel(items)) process.stdout.write(`${k}: ${v}\n`);
     process.stdout.write(`wrote ${items.length} items to ${o.out}\n`);
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { readExamples, trainCheckpoint } from '../../learners/builtin/api.js';
+import { readExamples, trainCheckpoint } from '../../tinylm/api.js';
 import { example, int, num } from '../options.js';
 
 export function register(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { buildZoo, zooRun } from '../../learners/builtin/zoo.js';
+import { buildZoo, zooRun } from '../../tinylm/zoo.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {

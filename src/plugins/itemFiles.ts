@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
-import type { StudyItem } from './items.js';
+import type { StudyItem } from './contract.js';
 
 export interface TrainFiles {
   chat: string;

@@ -6,27 +6,17 @@
  * Jobs are followed with squeue and, once gone from the queue, scontrol show job (no accounting database needed).
  */
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { GradusError } from '../errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { safeJson } from '../util/csv.js';
-import { readJsonOrNull } from '../util/readJson.js';
-import { GRADUS_BIN } from '../learners/gradusBin.js';
-import type { SlurmConfig } from './config.js';
-import type { Cell } from './cell.js';
-import { cellIsDone, type CellExecutor, type RunCtx } from './runner.js';
+import { GradusError } from '../../errors.js';
+import { writeFileAtomic } from '../../util/atomic.js';
+import type { Cell } from '../plan.js';
+import { StudyStore, type JobRecord } from '../store.js';
+import type { CellExecutor } from './contract.js';
+import type { SlurmConfig } from './schema.js';
 
 const run = promisify(execFile);
 
-export interface JobRecord {
-  job_id: string;
-  attempt: number;
-  submitted: string;
-  script: string;
-  log: string;
-}
 
 const ACTIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'RESIZING', 'SIGNALING', 'STAGE_OUT', 'REQUEUE_HOLD', 'REQUEUE_FED']);
 
@@ -111,25 +101,9 @@ function describe(s: FinalState | null): string {
   }
 }
 
-const jobFile = (outDir: string, cell: Cell) => path.join(outDir, 'cells', cell.id, 'job.json');
-
-export function readJob(outDir: string, cell: Cell): JobRecord | null {
-  return readJsonOrNull<JobRecord>(jobFile(outDir, cell));
-}
-
-/** Every job id a study folder has recorded. */
-export function studyJobs(outDir: string): Array<{ cell: string; job: JobRecord }> {
-  const dir = path.join(outDir, 'cells');
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir).flatMap((cell) => {
-    const job = readJsonOrNull<JobRecord>(path.join(dir, cell, 'job.json'));
-    return job ? [{ cell, job }] : [];
-  });
-}
-
 /** `gradus study --cancel DIR`: scancel this study's jobs that are still queued or running, and only those. */
 export async function cancelStudyJobs(outDir: string): Promise<string[]> {
-  const jobs = studyJobs(outDir);
+  const jobs = new StudyStore(outDir).jobs();
   const states = await queueStates();
   const live = jobs.filter((j) => ACTIVE.has(states.get(j.job.job_id) ?? ''));
   if (live.length) await run('scancel', live.map((j) => j.job.job_id));
@@ -143,28 +117,24 @@ const sleep = (ms: number, signal: AbortSignal) => new Promise<void>((r) => {
 });
 
 export function slurmExecutor(cfg: SlurmConfig): CellExecutor {
-  return async (todo: Cell[], ctx: RunCtx, report) => {
-    const { outDir, progress, signal } = ctx;
-    const outAbs = path.resolve(outDir);
+  return async ({ todo, store, configDir, cellArgv, progress, signal }, report) => {
     const active = new Map<string, { cell: Cell; attempt: number; started: number; job: JobRecord }>();
     const pending: Array<{ cell: Cell; attempt: number }> = [];
     const submit = async (cell: Cell, attempt: number) => {
-      const dir = path.join(outAbs, 'cells', cell.id);
-      fs.mkdirSync(dir, { recursive: true });
-      fs.rmSync(path.join(dir, 'failed.json'), { force: true });
+      const dir = store.startCell(cell.id);
       const script = path.join(dir, `job-${attempt}.sh`);
       const log = path.join(dir, 'slurm-%j.out');
-      writeFileAtomic(script, jobScript(cfg, { name: `gradus-${cell.id}`, log, chdir: ctx.configDir, argv: [process.execPath, GRADUS_BIN, 'study', ctx.configFile, '--out', outAbs, '--cell', cell.id, ...(ctx.overrides.test_on ? ['--test-on', ctx.overrides.test_on] : [])] }));
+      writeFileAtomic(script, jobScript(cfg, { name: `gradus-${cell.id}`, log, chdir: configDir, argv: cellArgv(cell) }));
       const id = await sbatch(script);
       const job: JobRecord = { job_id: id, attempt, submitted: new Date().toISOString(), script, log: log.replace('%j', id) };
-      writeFileAtomic(jobFile(outAbs, cell), safeJson(job));
+      store.writeJob(cell.id, job);
       active.set(id, { cell, attempt, started: Date.now(), job });
       progress.cellStarted(cell.id);
     };
     const settle = async (id: string) => {
       const a = active.get(id)!;
       active.delete(id);
-      if (cellIsDone(outAbs, a.cell)) return report.done(a.cell, (Date.now() - a.started) / 1000);
+      if (store.isDone(a.cell)) return report.done(a.cell, (Date.now() - a.started) / 1000);
       const st = await finalState(id);
       const why = describe(st);
       if (a.attempt < cfg.retries) {
@@ -175,12 +145,12 @@ export function slurmExecutor(cfg: SlurmConfig): CellExecutor {
     // re-attach to jobs a previous run left queued or running; settle those that ended meanwhile
     const states0 = await queueStates();
     for (const cell of todo) {
-      const job = readJob(outAbs, cell);
+      const job = store.readJob(cell.id);
       if (job && ACTIVE.has(states0.get(job.job_id) ?? '')) {
         active.set(job.job_id, { cell, attempt: job.attempt, started: Date.parse(job.submitted), job });
         progress.say(`${cell.id}: re-attached to job ${job.job_id} (${states0.get(job.job_id)})`);
         progress.cellStarted(cell.id);
-      } else if (job && cellIsDone(outAbs, cell)) report.done(cell, 0);
+      } else if (job && store.isDone(cell)) report.done(cell, 0);
       else pending.push({ cell, attempt: 0 });
     }
     while ((pending.length || active.size) && !signal.aborted) {

@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GradusError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic.js';
-import { safeJson } from '../../util/csv.js';
+import { GradusError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { safeJson } from '../util/csv.js';
 import { paramShapes, type ModelConfig } from './transformer.js';
 
 export const CHECKPOINT_FORMAT = 'gradus-tiny-transformer/1';

@@ -30,13 +30,6 @@ export function makeTokenizer(chars: string[]): Tokenizer {
   };
 }
 
-/** Every character the texts use, sorted, so the same texts give the same vocabulary. */
-export function charsOf(texts: Iterable<string>): string[] {
-  const set = new Set<string>();
-  for (const t of texts) for (const c of t) set.add(c);
-  return [...set].sort();
-}
-
 /** BOS prompt SEP, the part the model is given. */
 export function promptIds(tok: Tokenizer, prompt: string): number[] {
   return [BOS, ...tok.encode(prompt), SEP];

@@ -5,7 +5,7 @@
  */
 import type { Tf } from './tfBackend.js';
 import type * as tfType from '@tensorflow/tfjs';
-import { rng } from '../../util/rng.js';
+import { rng } from '../util/rng.js';
 
 type Tensor = tfType.Tensor;
 type Variable = tfType.Variable;

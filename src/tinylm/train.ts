@@ -4,8 +4,8 @@
  * so the same data, seed and step count give the same weights.
  */
 import type * as tfType from '@tensorflow/tfjs';
-import { GradusError } from '../../errors.js';
-import { rng } from '../../util/rng.js';
+import { GradusError } from '../errors.js';
+import { rng } from '../util/rng.js';
 import { EOS, PAD, promptIds } from './tokenizer.js';
 import type { LiveModel } from './runtime.js';
 

@@ -1,9 +1,9 @@
 /** Items file in, answers file out: what `gradus answer` and the study's builtin evaluator run. */
 import fs from 'node:fs';
-import { GradusError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic.js';
-import { csvField } from '../../util/csv.js';
-import { parseJsonLines } from '../../util/jsonLines.js';
+import { GradusError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { csvField } from '../util/csv.js';
+import { parseJsonLines } from '../util/jsonLines.js';
 import { answerPrompts } from './api.js';
 
 export interface AnswerRow {

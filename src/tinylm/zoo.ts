@@ -8,15 +8,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GradusError } from '../../errors.js';
-import { writeFileAtomic } from '../../util/atomic.js';
-import { csvField, safeJson } from '../../util/csv.js';
-import { describeOutcome, runLogged } from '../../util/runCommand.js';
-import { generateItems, FAMILIES } from '../../tasks/families.js';
-import { gradusArgv } from '../gradusBin.js';
+import { GradusError } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { csvField, safeJson } from '../util/csv.js';
+import { describeOutcome, runLogged } from '../util/runCommand.js';
+import { generateItems, FAMILIES } from '../tasks/families.js';
+import { gradusArgv } from '../util/gradusBin.js';
 import { isCheckpoint, trainCheckpoint } from './api.js';
 import { answerItemsFile } from './answerFile.js';
-import type { Progress } from '../../study/progress.js';
+import type { Progress } from '../util/progress.js';
 
 export interface ZooRun {
   name: string;
@@ -167,4 +167,13 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
   writeFileAtomic(responses, lines.join('\n') + '\n');
   writeFileAtomic(path.join(o.out, 'zoo.json'), safeJson({ plan, models }));
   return { responses, models };
+}
+
+/** A finished zoo's zoo.json: its plan and every checkpoint with its accuracy on the study's items. */
+export function readZoo(dir: string): { plan: ZooPlan; models: ZooResult['models'] } {
+  const file = path.join(dir, 'zoo.json');
+  if (!fs.existsSync(file)) throw new GradusError('this zoo is not finished (no zoo.json)', 'Run gradus zoo again with the same --out to finish it.', { file });
+  const zoo = JSON.parse(fs.readFileSync(file, 'utf8')) as { plan: ZooPlan; models: ZooResult['models'] };
+  if (!Array.isArray(zoo.models) || !zoo.models.length) throw new GradusError('zoo.json lists no models', 'Delete the zoo folder and build it again.', { file });
+  return zoo;
 }

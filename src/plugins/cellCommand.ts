@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { describeOutcome, runLogged } from '../util/runCommand.js';
-import { CellFailure, type CellContext } from './cell.js';
+import { CellFailure, type CellContext } from './contract.js';
 
 export interface CellCommandOptions {
   /** what the failure message calls it: "the training command", "gradus answer" */

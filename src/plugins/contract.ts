@@ -1,21 +1,41 @@
-/** A study cell: one training set (or none, for the baseline) and its evaluation on every bin. */
+/**
+ * What a learner and an evaluator see of a study, and what they give back: the contract every kind implements.
+ * The study (plan, executor, runner) builds on it; nothing here knows how cells are planned, run or stored.
+ */
 import type { Vars } from '../util/template.js';
-import type { StrategyName } from './config.js';
-import type { StudyItem } from './items.js';
-import type { TrainingSet } from './strategies.js';
 
-export interface Cell {
+/** An item as a study trains and scores on it. */
+export interface StudyItem {
   id: string;
-  strategy: StrategyName | 'baseline';
+  bin: number;
+  split: 'train' | 'test';
+  prompt: string;
+  answer: string;
+  choices?: string[];
+  /** the item's line as written, every field */
+  fields: Record<string, unknown>;
+}
+
+/** The items one cell trains on. */
+export interface TrainingSet {
+  strategy: string;
+  /** bins the items are drawn from, ascending */
+  trainBins: number[];
+  items: StudyItem[];
+  /** the learner must see the items in this order (curricula) */
+  ordered: boolean;
+}
+
+/** A study cell as plugins see it: one training set (or none, for the baseline) and its evaluation on every bin. */
+export interface CellInfo {
+  id: string;
+  strategy: string;
   trainBins: number[];
   seed: number;
-  set?: TrainingSet;
-  /** hash of everything that decides this cell's result: a finished cell with the same key is never redone */
-  key: string;
 }
 
 export interface CellContext {
-  cell: Cell;
+  cell: CellInfo;
   /** DIR/cells/<id> */
   dir: string;
   /** where the learner writes the model; for the baseline, the base model */
@@ -40,7 +60,9 @@ export interface ItemResult {
 
 export interface Learner {
   /** trains on `set` (in its order when set.ordered) and leaves the model at ctx.modelPath */
-  train(ctx: CellContext, set: TrainingSet): Promise<void>;
+  train?(ctx: CellContext, set: TrainingSet): Promise<void>;
+  /** for models trained elsewhere (no train): where a trained cell's model is, from the cell's placeholders */
+  modelElsewhere?(vars: Vars): string;
   /** false when the learner shuffles, so curricula would be meaningless */
   keepsOrder: boolean;
 }

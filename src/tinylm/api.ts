@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GradusError } from '../../errors.js';
-import { parseJsonLines } from '../../util/jsonLines.js';
+import { GradusError } from '../errors.js';
+import { parseJsonLines } from '../util/jsonLines.js';
 import { isCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { liveModel } from './runtime.js';
 import { train, type Example } from './train.js';
