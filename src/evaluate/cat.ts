@@ -1,0 +1,114 @@
+/**
+ * `runCat`: computerized adaptive testing over a Responder. Each step picks an unused item (MFI, KL or random, with
+ * randomesque exposure control and content balancing), asks it, updates θ and its SE, and stops at the SE target
+ * (after the minimum length), at the maximum length, or when the model's usable items run out. ML and WLE start
+ * from the Bayes-modal estimate and take over only once the answers are mixed, so θ is never infinite early.
+ * An item is asked at most once per model: it leaves the usable set before it is asked. Steps replayed from a
+ * previous run (`resume`) rebuild the state without asking again.
+ */
+import { rng } from '../util/rng.js';
+import { addToPosterior, eapFrom, estimateTheta, mixed, posteriorWeights, priorGrid, type Answers, type Estimator, type ThetaEstimate } from './ability.js';
+import type { ItemBank } from './bank.js';
+import { bankCurves } from './curves.js';
+import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
+import type { Responder } from './responder.js';
+import { selectNext, type Balance, type Selection } from './select.js';
+
+export interface CatOptions {
+  select?: Selection;
+  /** θ at which the first item is chosen */
+  start?: number;
+  estimator?: Estimator;
+  stopSe?: number;
+  minItems?: number;
+  maxItems?: number;
+  randomesque?: number;
+  balance?: Balance;
+  bins?: BinAssignment;
+  seed?: number;
+}
+
+export const CAT_DEFAULTS = { select: 'mfi', start: 0, estimator: 'eap', stopSe: 0.2, minItems: 10, maxItems: 100, randomesque: 1, seed: 1 } as const;
+
+export interface CatStep {
+  model: string;
+  step: number;
+  item: number;
+  correct: number;
+  theta: number;
+  se_theta: number;
+}
+
+export type StopReason = 'se' | 'max-items' | 'bank';
+
+export interface CatHooks {
+  /** steps already taken per model (bank index, answer), from an earlier run */
+  resume?: ReadonlyMap<string, ReadonlyArray<{ item: number; correct: number }>>;
+  onStep?(s: CatStep): void;
+  onModel?(model: string, stop: StopReason, resumed: number): void;
+}
+
+export interface CatResult {
+  rows: EstimateRow[];
+  binRows: BinEstimateRow[];
+  stops: Array<{ model: string; stop: StopReason; n: number; se_theta: number }>;
+}
+
+function modelSeed(seed: number, model: string, step: number): number {
+  let h = 2166136261 ^ seed;
+  for (let k = 0; k < model.length; k++) h = Math.imul(h ^ model.charCodeAt(k), 16777619);
+  return (Math.imul(h ^ step, 2654435761) >>> 0);
+}
+
+export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions = {}, hooks: CatHooks = {}): Promise<CatResult> {
+  const o = { ...CAT_DEFAULTS, ...options };
+  const curves = bankCurves(bank, o.bins?.bin, o.bins?.k ?? 0);
+  const out: CatResult = { rows: [], binRows: [], stops: [] };
+  for (const model of responder.models) {
+    const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks);
+    const r = modelRows(model, bank, curves, ans, o.estimator, {}, undefined, ans.n ? est : undefined);
+    out.rows.push(r.row);
+    out.binRows.push(...r.bins);
+    out.stops.push({ model, stop, n: ans.n, se_theta: r.row.se_theta });
+    hooks.onModel?.(model, stop, resumed);
+  }
+  return out;
+}
+
+type Settled = Required<Omit<CatOptions, 'balance' | 'bins'>> & Pick<CatOptions, 'balance' | 'bins'>;
+
+async function oneModel(bank: ItemBank, responder: Responder, model: string, o: Settled, hooks: CatHooks) {
+  const N = bank.ids.length;
+  const usable = responder.available(model)?.slice() ?? new Uint8Array(N).fill(1);
+  const cap = Math.min(o.maxItems, N);
+  const ans: Answers = { idx: new Int32Array(cap), y: new Uint8Array(cap), n: 0 };
+  const logPost = priorGrid(bank);
+  const weights = new Float64Array(logPost.length);
+  const asked = o.balance ? new Int32Array(o.balance.share.length) : undefined;
+  let est: ThetaEstimate = { theta: o.start, se: Math.sqrt(bank.variance), fallback: false };
+  const record = (i: number, y: number) => {
+    usable[i] = 0;
+    ans.idx[ans.n] = i;
+    ans.y[ans.n++] = y;
+    addToPosterior(logPost, bank, i, y);
+    if (asked && o.balance!.groupOf[i] >= 0) asked[o.balance!.groupOf[i]]++;
+    // Bayes first: ML and WLE only once the pattern is mixed
+    const method = o.estimator === 'eap' ? 'eap' : (o.estimator === 'ml' || o.estimator === 'wle') && !mixed(ans) ? 'map' : o.estimator;
+    est = method === 'eap' ? eapFrom(logPost) : estimateTheta(bank, ans, method);
+  };
+  const before = hooks.resume?.get(model) ?? [];
+  for (const s of before.slice(0, cap)) record(s.item, s.correct);
+  let stop: StopReason = 'bank';
+  for (;;) {
+    if (ans.n >= o.maxItems) { stop = 'max-items'; break; }
+    if (ans.n >= o.minItems && est.se <= o.stopSe) { stop = 'se'; break; }
+    const i = selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
+    if (i < 0) break;
+    usable[i] = 0;
+    const y = await responder.ask(model, i);
+    record(i, y ? 1 : 0);
+    hooks.onStep?.({ model, step: ans.n, item: i, correct: y ? 1 : 0, theta: est.theta, se_theta: est.se });
+  }
+  if (o.estimator !== 'eap' && ans.n) est = estimateTheta(bank, ans, o.estimator);
+  return { ans, est, stop, resumed: before.length };
+}
