@@ -19,7 +19,7 @@ import { makeBank, type ItemBank } from '../src/evaluate/bank.js';
 import { selectSubset, type Subset, type SubsetMethod } from '../src/evaluate/subset.js';
 import { learnCorrection } from '../src/evaluate/correction.js';
 import { estimateAccuracy, type BinAssignment, type BinEstimateRow, type EstimateRow } from '../src/evaluate/estimate.js';
-import { runCat } from '../src/evaluate/cat.js';
+import { learnCatCorrection, runCat } from '../src/evaluate/cat.js';
 import { replayResponder } from '../src/evaluate/responder.js';
 
 const args = process.argv.slice(2);
@@ -118,9 +118,10 @@ async function dataset(name: string) {
       best.set(n, Math.min(best.get(n) ?? Infinity, s.mae));
       line(`${method} + estimate`, s, `λ ${correction.lambda.toFixed(2)}`);
     }
+    const catCorr = await learnCatCorrection(bank, cal, { maxItems: n, stopSe: 0 });
     const tc = performance.now();
-    const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins });
-    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
+    const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
+    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `κ ${catCorr.kappa.toFixed(1)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
     if (n === 100) {
       const ratio = best.get(100)! / plain.mae;
       console.log(`goal: best 100-item subset error ${best.get(100)!.toFixed(4)} = ${ratio.toFixed(2)} × random's ${plain.mae.toFixed(4)} (goal ≤ 0.5 ×, and ≤ 0.017)`);
@@ -128,7 +129,8 @@ async function dataset(name: string) {
   }
   // the SE rule: how many items cat needs on average to reach the best 100-item subset's error
   for (const se of [0.3, 0.25, 0.2, 0.15]) {
-    const c = await runCat(bank, replayResponder(bank, test), { maxItems: 100, stopSe: se, minItems: 10, bins });
+    const o = { maxItems: 100, stopSe: se, minItems: 10 };
+    const c = await runCat(bank, replayResponder(bank, test), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
     const s = score(c.rows, c.binRows, truth);
     const mean = c.stops.reduce((x, y) => x + y.n, 0) / c.stops.length;
     console.log(`cat --stop-se ${se}: ${mean.toFixed(1)} items on average, MAE ${s.mae.toFixed(4)}, 95% cover ${(100 * s.cover).toFixed(1)}% (best 100-item subset ${best.get(100)!.toFixed(4)})`);

@@ -170,3 +170,19 @@ test('the correction is learned on calibration models only and lowers error on n
   };
   assert.ok(mae(true) < mae(false), `${mae(true)} vs ${mae(false)}`);
 });
+
+test('MFI with its slope bound picks what a full scan of the information picks (2PL and 3PL banks, many θ)', async () => {
+  const { fisherInfo } = await import('../src/evaluate/information.js');
+  const { selectNext } = await import('../src/evaluate/select.js');
+  const { rng } = await import('../src/util/rng.js');
+  for (const model of ['2pl', '3pl'] as const) {
+    const sim = simulate({ models: 1, items: 3000, model, seed: 13 });
+    const bank = makeBank(sim.matrix.items, sim.params);
+    const usable = Uint8Array.from({ length: 3000 }, (_, i) => (i % 7 ? 1 : 0));
+    for (let t = -3; t <= 3; t += 0.37) {
+      let best = -1, bi = -Infinity;
+      for (let i = 0; i < 3000; i++) if (usable[i]) { const x = fisherInfo(t, bank.a[i], bank.b[i], bank.c[i]); if (x > bi) { bi = x; best = i; } }
+      assert.equal(selectNext(bank, { usable, theta: t, n: 0 }, 'mfi', rng(1)), best, `${model} at θ = ${t}`);
+    }
+  }
+});

@@ -6,13 +6,16 @@
  * An item is asked at most once per model: it leaves the usable set before it is asked. Steps replayed from a
  * previous run (`resume`) rebuild the state without asking again.
  */
-import { rng } from '../util/rng.js';
+import { permutation, rng } from '../util/rng.js';
 import { addToPosterior, eapFrom, estimateTheta, mixed, posteriorWeights, priorGrid, type Answers, type Estimator, type ThetaEstimate } from './ability.js';
 import type { ItemBank } from './bank.js';
 import { bankCurves } from './curves.js';
 import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
 import type { Responder } from './responder.js';
 import { selectNext, type Balance, type Selection } from './select.js';
+import { fitCorrection, type Correction } from './correction.js';
+import { replayResponder } from './responder.js';
+import { MISSING, subsetMatrix, type ResponseMatrix } from '../responses/matrix.js';
 
 export interface CatOptions {
   select?: Selection;
@@ -51,7 +54,8 @@ export interface CatHooks {
 export interface CatResult {
   rows: EstimateRow[];
   binRows: BinEstimateRow[];
-  stops: Array<{ model: string; stop: StopReason; n: number; se_theta: number }>;
+  /** per model: why it stopped, after how many items, the SE then, and the uncorrected SD of the accuracy */
+  stops: Array<{ model: string; stop: StopReason; n: number; se_theta: number; sd_accuracy: number }>;
 }
 
 function modelSeed(seed: number, model: string, step: number): number {
@@ -60,16 +64,16 @@ function modelSeed(seed: number, model: string, step: number): number {
   return (Math.imul(h ^ step, 2654435761) >>> 0);
 }
 
-export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions = {}, hooks: CatHooks = {}): Promise<CatResult> {
+export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions & { correction?: Correction } = {}, hooks: CatHooks = {}): Promise<CatResult> {
   const o = { ...CAT_DEFAULTS, ...options };
   const curves = bankCurves(bank, o.bins?.bin, o.bins?.k ?? 0);
   const out: CatResult = { rows: [], binRows: [], stops: [] };
   for (const model of responder.models) {
     const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks);
-    const r = modelRows(model, bank, curves, ans, o.estimator, {}, undefined, ans.n ? est : undefined);
+    const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction }, undefined, ans.n ? est : undefined);
     out.rows.push(r.row);
     out.binRows.push(...r.bins);
-    out.stops.push({ model, stop, n: ans.n, se_theta: r.row.se_theta });
+    out.stops.push({ model, stop, n: ans.n, se_theta: r.row.se_theta, sd_accuracy: r.sd });
     hooks.onModel?.(model, stop, resumed);
   }
   return out;
@@ -111,4 +115,35 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
   }
   if (o.estimator !== 'eap' && ans.n) est = estimateTheta(bank, ans, o.estimator);
   return { ans, est, stop, resumed: before.length };
+}
+
+/**
+ * How wide adaptive testing's intervals must be: the same test replayed on (up to `sample`) calibration models, whose
+ * whole-bank accuracy is known, gives κ = mean squared error / mean predicted variance (at least 1). The items a CAT
+ * picks are not a sample of the bank, so there is no anchor blend (λ = 1).
+ */
+export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMatrix, options: CatOptions = {}, sample = 200): Promise<Correction> {
+  const J = calibration.items.length;
+  const col = calibration.items.map((id) => bank.index.get(id) ?? -1);
+  const full = [...calibration.models.keys()].filter((m) => {
+    let seen = 0;
+    for (let j = 0; j < J; j++) if (col[j] >= 0 && calibration.data[m * J + j] !== MISSING) seen++;
+    return seen >= bank.ids.length / 2;
+  });
+  const pick = full.length <= sample ? full : Array.from(permutation(full.length, rng(options.seed ?? 1)).slice(0, sample), (k) => full[k]).sort((x, y) => x - y);
+  const cal = subsetMatrix(calibration, pick, [...calibration.items.keys()]);
+  const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined });
+  const truth: number[] = [], irt: number[] = [], variance: number[] = [];
+  r.rows.forEach((row, m) => {
+    let right = 0, seen = 0;
+    for (let j = 0; j < J; j++) {
+      const v = cal.data[m * J + j];
+      if (col[j] >= 0 && v !== MISSING) { seen++; right += v; }
+    }
+    if (!row.n_answered) return;
+    truth.push(right / seen);
+    irt.push(row.accuracy);
+    variance.push(r.stops[m].sd_accuracy ** 2);
+  });
+  return fitCorrection(truth, irt, [], variance);
 }

@@ -65,18 +65,23 @@ export function learnCorrection(bank: ItemBank, calibration: ResponseMatrix, sub
     anchors.push(anchorMean(ans, weightOf));
     variance.push(r.sd[0] ** 2);
   }
+  return fitCorrection(truth, irt, anchors, variance);
+}
+
+/** λ on a grid of 0.05 by least squares over the calibration models, then κ from the residuals left. */
+export function fitCorrection(truth: number[], irt: number[], anchors: number[], variance: number[]): Correction {
   const n = truth.length;
   const err = (lambda: number) => {
     let se = 0, ae = 0;
     for (let k = 0; k < n; k++) {
-      const d = truth[k] - (lambda * irt[k] + (1 - lambda) * anchors[k]);
+      const d = truth[k] - (lambda === 1 ? irt[k] : lambda * irt[k] + (1 - lambda) * anchors[k]);
       se += d * d;
       ae += Math.abs(d);
     }
     return { mse: se / Math.max(n, 1), mae: ae / Math.max(n, 1) };
   };
   let best = 1;
-  for (let l = 0; l <= 20; l++) if (err(l / 20).mse < err(best).mse) best = l / 20;
+  if (anchors.length) for (let l = 0; l <= 20; l++) if (err(l / 20).mse < err(best).mse) best = l / 20;
   const meanVar = variance.reduce((s, v) => s + v, 0) / Math.max(n, 1);
   const kappa = n && meanVar > 0 ? Math.max(1, err(best).mse / meanVar) : 1;
   return { lambda: best, kappa, models: n, mae: err(best).mae, maeIrt: err(1).mae };

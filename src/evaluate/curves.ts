@@ -8,7 +8,7 @@ import { sigmoid } from '../irt/model.js';
 import type { ItemBank } from './bank.js';
 
 export const CURVE_LIMIT = 6;
-const G = 481;
+const G = 241;
 const STEP = (2 * CURVE_LIMIT) / (G - 1);
 
 export interface BankCurves {
@@ -36,8 +36,13 @@ export function bankCurves(bank: ItemBank, bins?: Int32Array, nBins = 0): BankCu
     count[0]++;
     if (r) count[r]++;
     const a = bank.a[i], b = bank.b[i], c = bank.c[i];
-    for (let g = 0; g < G; g++) {
-      const P = c + (1 - c) * sigmoid(a * (-CURVE_LIMIT + g * STEP - b));
+    // e = exp(−a(θ − b)) along the grid by one multiplication a node (the exp of the first node and of the step),
+    // where it cannot overflow; sigmoid() at each node otherwise
+    const steps = Math.abs(a) * (2 * CURVE_LIMIT + Math.abs(b)) < 600;
+    let e = Math.exp(-a * (-CURVE_LIMIT - b));
+    const f = Math.exp(-a * STEP);
+    for (let g = 0; g < G; g++, e *= f) {
+      const P = c + (1 - c) * (steps ? 1 / (1 + e) : sigmoid(a * (-CURVE_LIMIT + g * STEP - b)));
       const pq = P * (1 - P);
       sumP[g] += P;
       sumPQ[g] += pq;

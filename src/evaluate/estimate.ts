@@ -102,23 +102,25 @@ export function estimateAccuracy(bank: ItemBank, matrix: ResponseMatrix, o: Esti
 }
 
 /** The estimates.csv row (and estimates.bins.csv rows) of one model from its answers; shared with adaptive testing. */
-export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans: Answers, method: Estimator, o: Pick<EstimateOptions, 'correction'> = {}, weights?: Float64Array, est?: ThetaEstimate): { row: EstimateRow; bins: BinEstimateRow[]; fallback: boolean } {
+export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans: Answers, method: Estimator, o: Pick<EstimateOptions, 'correction'> = {}, weights?: Float64Array, est?: ThetaEstimate): { row: EstimateRow; bins: BinEstimateRow[]; fallback: boolean; sd: number } {
   const bins: BinEstimateRow[] = [];
   if (!ans.n) {
     for (let r = 1; r < curves.rows; r++) bins.push({ model, bin: r - 1, n_answered: 0, accuracy: NaN, ci_low: NaN, ci_high: NaN });
-    return { row: { model, n_answered: 0, theta: NaN, se_theta: NaN, accuracy: NaN, ci_low: NaN, ci_high: NaN }, bins, fallback: false };
+    return { row: { model, n_answered: 0, theta: NaN, se_theta: NaN, accuracy: NaN, ci_low: NaN, ci_high: NaN }, bins, fallback: false, sd: NaN };
   }
   const e = est ?? estimateTheta(bank, ans, method);
   const acc = predictAccuracy(bank, curves, ans, e);
-  let [overall, sd] = [acc.accuracy[0], acc.sd[0]];
-  if (o.correction && weights) {
-    const anchors = anchorMean(ans, weights);
+  let overall = acc.accuracy[0];
+  const irtSd = acc.sd[0];
+  let sd = irtSd;
+  if (o.correction) {
+    const anchors = weights ? anchorMean(ans, weights) : NaN;
     if (Number.isFinite(anchors)) overall = o.correction.lambda * overall + (1 - o.correction.lambda) * anchors;
     sd *= Math.sqrt(o.correction.kappa);
   }
   const [lo, hi] = interval(overall, sd);
   for (let r = 1; r < curves.rows; r++) bins.push(binRow(model, r, acc));
-  return { row: { model, n_answered: ans.n, theta: e.theta, se_theta: e.se, accuracy: overall, ci_low: lo, ci_high: hi }, bins, fallback: e.fallback };
+  return { row: { model, n_answered: ans.n, theta: e.theta, se_theta: e.se, accuracy: overall, ci_low: lo, ci_high: hi }, bins, fallback: e.fallback, sd: irtSd };
 }
 
 function binRow(model: string, r: number, acc: RowAccuracy): BinEstimateRow {

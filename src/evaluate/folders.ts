@@ -11,7 +11,7 @@ import { readResponses, type ReadOptions } from '../responses/read.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { safeJson } from '../util/csv.js';
 import { loadBank, type ItemBank } from './bank.js';
-import { runCat, CAT_DEFAULTS, type CatHooks, type CatOptions, type CatResult } from './cat.js';
+import { learnCatCorrection, runCat, CAT_DEFAULTS, type CatHooks, type CatOptions, type CatResult } from './cat.js';
 import { learnCorrection, type Correction } from './correction.js';
 import { estimateAccuracy, type BinAssignment, type EstimateResult } from './estimate.js';
 import { writeEstimates } from './estimatesFile.js';
@@ -22,6 +22,11 @@ import { selectSubset, type Subset, type SubsetOptions } from './subset.js';
 import { readSubset, writeSubset } from './subsetFile.js';
 import { readTrajectory, trajectoryWriter } from './trajectoryFile.js';
 import type { Estimator } from './ability.js';
+
+/** The calibration models' responses: as given, else the fit's own inputs where they still exist. */
+function calibrationFiles(bank: ItemBank, given?: string[]): string[] {
+  return given ?? (bank.calibration ?? []).map((f) => path.resolve(f)).filter((f) => fs.existsSync(f));
+}
 
 function binsOf(bank: ItemBank, file?: string): BinAssignment | undefined {
   return file === undefined ? undefined : binAssignment(bank, readBins(file), file);
@@ -58,8 +63,8 @@ export async function estimateFiles(fitDir: string, responses: string[], o: Esti
   const notes = [...report.warnings];
   let correction: Correction | undefined;
   if (subset && o.calibration !== false) {
-    const cal = o.calibration ?? bank.calibration?.map((f) => path.resolve(f)).filter((f) => fs.existsSync(f));
-    if (cal?.length) {
+    const cal = calibrationFiles(bank, o.calibration);
+    if (cal.length) {
       correction = learnCorrection(bank, (await readResponses(cal, o.read)).matrix, subset, o.method);
       notes.push(`correction learned on ${correction.models} calibration models: λ = ${correction.lambda} (IRT share), interval × ${Math.sqrt(correction.kappa).toFixed(2)}; their error ${correction.mae.toFixed(4)} (IRT alone ${correction.maeIrt.toFixed(4)})`);
     } else notes.push('no calibration responses found (fit.json inputs, or give calibration files): accuracy is the IRT reconstruction without the correction');
@@ -76,20 +81,22 @@ export async function estimateFiles(fitDir: string, responses: string[], o: Esti
 }
 
 export interface CatFolderOptions extends CatOptions {
+  /** responses of the calibration models, to size the intervals from; default: the fit's inputs; false: none */
+  calibration?: string[] | false;
   binsFile?: string;
   balanceBy?: string;
   items?: string;
 }
 
 /** Runs (or resumes) an adaptive test into DIR: trajectory.csv line by line, then estimates.csv, cat.json. */
-export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank) => Responder, o: CatFolderOptions, dir: string, hooks: Pick<CatHooks, 'onStep' | 'onModel'> & { onStart?(models: number, resumed: number): void } = {}): Promise<CatResult & { files: string[] }> {
+export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank) => Responder, o: CatFolderOptions, dir: string, hooks: Pick<CatHooks, 'onStep' | 'onModel'> & { onStart?(models: number, resumed: number): void } = {}): Promise<CatResult & { files: string[]; correction?: Correction }> {
   const bank = loadBank(fitDir);
   if (o.select !== undefined && !SELECTIONS.includes(o.select)) throw new GradusError(`unknown selection "${o.select}"`, `${option('select')} is one of ${SELECTIONS.join(', ')}.`);
   if ((o.balanceBy === undefined) !== (o.items === undefined)) throw new GradusError(`${option('balanceBy')} needs ${option('items')} (a table with that column), and the other way round`, 'Give both, or neither.');
   const bins = binsOf(bank, o.binsFile);
   const balance = o.balanceBy !== undefined ? balanceFrom(bank, readItemTable(o.items!), o.balanceBy) : undefined;
   const responder = makeResponder(bank);
-  const settings = { ...CAT_DEFAULTS, ...pick(o), fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null };
+  const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null };
   fs.mkdirSync(dir, { recursive: true });
   const settingsFile = path.join(dir, 'cat.json');
   const trajectory = path.join(dir, 'trajectory.csv');
@@ -100,11 +107,14 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const resume = readTrajectory(trajectory, bank);
   writeFileAtomic(settingsFile, safeJson({ settings, done: false }));
   hooks.onStart?.(responder.models.length, [...resume.values()].filter((s) => s.length).length);
+  let correction: Correction | undefined;
+  const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
+  if (cal.length) correction = await learnCatCorrection(bank, (await readResponses(cal)).matrix, { ...o, balance });
   const write = trajectoryWriter(trajectory, bank);
-  const r = await runCat(bank, responder, { ...o, bins, balance }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
+  const r = await runCat(bank, responder, { ...o, bins, balance, correction }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  writeFileAtomic(settingsFile, safeJson({ settings, done: true, stops: r.stops }));
-  return { ...r, files: [trajectory, ...files, settingsFile] };
+  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ?? null, stops: r.stops }));
+  return { ...r, correction, files: [trajectory, ...files, settingsFile] };
 }
 
 function pick(o: CatOptions) {

@@ -28,6 +28,8 @@ export function register(program: Command): void {
     .option('--items <file>', 'a per-item table (CSV/JSONL) with the --balance-by column')
     .option('--bins <file>', 'bins.csv: also accuracy per difficulty bin')
     .option('--seed <n>', 'seed for random selection and randomesque', '1')
+    .option('--calibration <files...>', 'responses of the calibration models, to size the intervals by replaying the test on them (default: the inputs fit.json names)')
+    .option('--no-correction', 'intervals from the IRT model alone')
     .option('--quiet', 'no progress lines');
   addReadOptions(cmd);
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-se 0.2 --max-items 100 --bins bins.csv --out cat/');
@@ -54,6 +56,7 @@ export function register(program: Command): void {
       randomesque: int(o.randomesque, '--randomesque', 1),
       seed: int(o.seed, '--seed'),
       binsFile: o.bins as string | undefined,
+      calibration: o.correction === false ? false : (o.calibration as string[] | undefined),
       balanceBy: o.balanceBy as string | undefined,
       items: o.items as string | undefined,
     }, o.out as string, {
@@ -70,6 +73,7 @@ export function register(program: Command): void {
       },
     });
     progress.end();
+    if (r.correction) process.stderr.write(`note: intervals sized on ${r.correction.models} calibration models replaying the same test: × ${Math.sqrt(r.correction.kappa).toFixed(2)}\n`);
     if (unknown) process.stderr.write(`note: ${unknown} item(s) of the responses are not in the bank and were ignored\n`);
     const asked = r.stops.reduce((s, x) => s + x.n, 0);
     const by = (k: string) => r.stops.filter((s) => s.stop === k).length;
