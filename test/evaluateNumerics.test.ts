@@ -82,3 +82,23 @@ test('each LSAT7 pattern: EAP, MAP, ML and WLE θ and SE equal mirt fscores', ()
   }
   assert.ok(worst < 1e-4);
 });
+
+test('EAP and MAP after one right answer to a Rasch item at b = 0, by hand', () => {
+  const bank = makeBank(['q'], { a: Float64Array.of(1), b: Float64Array.of(0), c: Float64Array.of(0) });
+  const ans = answers([1]);
+  // MAP solves (1 − σ(θ)) − θ = 0 (score of the item plus the N(0,1) prior's): θ ≈ 0.4011, SE = 1/√(σ(1 − σ) + 1)
+  const map = estimateTheta(bank, ans, 'map');
+  const s = 1 / (1 + Math.exp(-map.theta));
+  assert.ok(Math.abs(1 - s - map.theta) < 1e-10 && map.theta > 0.4 && map.theta < 0.402);
+  assert.ok(Math.abs(map.se - 1 / Math.sqrt(s * (1 - s) + 1)) < 1e-10);
+  // EAP: the posterior mean over 61 nodes on [−6, 6] with N(0,1) weights times σ(θ)
+  let w = 0, m = 0, m2 = 0;
+  for (let q = 0; q < 61; q++) {
+    const t = -6 + 0.2 * q;
+    const p = Math.exp(-t * t / 2) / (1 + Math.exp(-t));
+    w += p; m += p * t; m2 += p * t * t;
+  }
+  const eap = estimateTheta(bank, ans, 'eap');
+  assert.ok(Math.abs(eap.theta - m / w) < 1e-12);
+  assert.ok(Math.abs(eap.se - Math.sqrt(m2 / w - (m / w) ** 2)) < 1e-12);
+});
