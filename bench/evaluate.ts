@@ -5,7 +5,7 @@
  * of full-bank accuracy (random items + plain mean; each subset method + estimate; cat), of per-bin accuracy (5
  * quantile bins of b), and the share of held-out models inside the 95% interval; then the speed of `estimate` (1,000
  * models × 100 answered items, 21,000-item bank) and of a replayed 100-item CAT for one model.
- * Usage: node dist/bench/evaluate.js [--data ../shared/data/openllm-v2] [--only math_hard|musr] [--no-speed]
+ * Usage: node dist/bench/evaluate.js [--data ../shared/data/openllm-v2] [--only math_hard|musr|speed] [--no-speed]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,6 +21,8 @@ import { learnCorrection } from '../src/evaluate/correction.js';
 import { estimateAccuracy, type BinAssignment, type BinEstimateRow, type EstimateRow } from '../src/evaluate/estimate.js';
 import { learnCatCorrection, runCat } from '../src/evaluate/cat.js';
 import { replayResponder } from '../src/evaluate/responder.js';
+import { balanceFrom } from '../src/evaluate/groups.js';
+import { readItemTable } from '../src/responses/itemTable.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
@@ -103,6 +105,7 @@ async function dataset(name: string) {
   const binRows = makeBins({ item: bank.ids, difficulty: bank.b }, { k: K });
   const bins: BinAssignment = { bin: Int32Array.from(binRows, (r) => r.bin), k: K };
   const truth = truthOf(test, bank, bins);
+  const balance = balanceFrom(bank, readItemTable(path.join(dir, `${name}.items.csv`)), 'subtask');
   console.log(`\n${name}: ${nM} models × ${matrix.items.length} items; calibrate on ${calIdx.length} models (2pl mml, ${((performance.now() - t0) / 1000).toFixed(1)} s, bank ${bank.ids.length} items), judge on ${nTest} held out; mean accuracy of held-out ${(truth.reduce((s, t) => s + t[0], 0) / nTest).toFixed(3)}`);
   console.log('items  method                      MAE full   MAE bins  95% cover   (λ)');
   const best = new Map<number, number>();
@@ -122,6 +125,9 @@ async function dataset(name: string) {
     const tc = performance.now();
     const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
     line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `κ ${catCorr.kappa.toFixed(1)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
+    const bo = { maxItems: n, stopSe: 0, balance };
+    const cb = await runCat(bank, replayResponder(bank, test), { ...bo, bins, correction: await learnCatCorrection(bank, cal, bo) });
+    line('cat, balanced by subtask', score(cb.rows, cb.binRows, truth));
     if (n === 100) {
       const ratio = best.get(100)! / plain.mae;
       console.log(`goal: best 100-item subset error ${best.get(100)!.toFixed(4)} = ${ratio.toFixed(2)} × random's ${plain.mae.toFixed(4)} (goal ≤ 0.5 ×, and ≤ 0.017)`);

@@ -40,10 +40,25 @@ export function priorGrid(bank: ItemBank): Float64Array {
   return logNormalWeights(NODES, bank.mean, bank.variance);
 }
 
-/** Adds one answer to a log posterior on NODES, in place. */
+const NODE_STEP = NODES[1] - NODES[0];
+
+/**
+ * Adds one answer to a log posterior on NODES, in place. Without guessing, e = exp(−a(θ − b)) runs along the grid by
+ * one multiplication a node, and log σ = −log(1 + e), log(1 − σ) = log σ − a(θ − b): the hot loop of `estimate`.
+ */
 export function addToPosterior(logPost: Float64Array, bank: ItemBank, i: number, y: number): void {
   const a = bank.a[i], b = bank.b[i], c = bank.c[i];
-  for (let q = 0; q < NODES.length; q++) logPost[q] += logLik(NODES[q], a, b, c, y);
+  const Q = NODES.length;
+  if (c !== 0 || Math.abs(a) * (Math.abs(NODES[0]) + Math.abs(b)) > 600) {
+    for (let q = 0; q < Q; q++) logPost[q] += logLik(NODES[q], a, b, c, y);
+    return;
+  }
+  let e = Math.exp(-a * (NODES[0] - b));
+  const f = Math.exp(-a * NODE_STEP);
+  for (let q = 0; q < Q; q++, e *= f) {
+    const lp = -Math.log(1 + e);
+    logPost[q] += y ? lp : lp - a * (NODES[q] - b);
+  }
 }
 
 /** Normalised posterior weights from a log posterior (into `out`). */

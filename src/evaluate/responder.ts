@@ -29,7 +29,10 @@ export function replayResponder(bank: ItemBank, matrix: ResponseMatrix): Respond
     models: matrix.models,
     unknownItems,
     available(model) {
-      return Uint8Array.from(colOf, (_, i) => (at(model, i) === MISSING ? 0 : 1));
+      const base = row.get(model)! * J;
+      const out = new Uint8Array(colOf.length);
+      for (let i = 0; i < colOf.length; i++) out[i] = colOf[i] >= 0 && matrix.data[base + colOf[i]] !== MISSING ? 1 : 0;
+      return out;
     },
     async ask(model, item) {
       const v = at(model, item);
