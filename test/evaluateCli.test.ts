@@ -159,3 +159,27 @@ test('cat --config asks a live model over HTTP; a server that breaks after 5 req
     await healthy.close();
   }
 });
+
+test('a run killed mid-line resumes: the cut line is dropped, the answers before it kept, and nothing is asked twice', async () => {
+  const w = await world(40);
+  const { matrix } = await readResponses(w.at('new.csv'));
+  const one = { ...matrix, models: matrix.models.slice(0, 1), data: matrix.data.subarray(0, 40) };
+  const asked: number[] = [];
+  const replay = (bank: Parameters<typeof replayResponder>[0]) => {
+    const rep = replayResponder(bank, one);
+    return { ...rep, ask: (m: string, i: number) => { asked.push(i); return rep.ask(m, i); } };
+  };
+  const o = { stopSe: 0, maxItems: 15, calibration: false as const };
+  const ref = await catToFolder(w.at('fit'), replay, o, w.at('ref'));
+  const full = fs.readFileSync(w.at('ref', 'trajectory.csv'), 'utf8');
+  // as a kill leaves it: the header, six whole lines and half of the seventh
+  const lines = full.split('\n');
+  fs.mkdirSync(w.at('killed'));
+  fs.writeFileSync(w.at('killed', 'trajectory.csv'), lines.slice(0, 7).join('\n') + '\n' + lines[7].slice(0, 9));
+  fs.copyFileSync(w.at('ref', 'cat.json'), w.at('killed', 'cat.json'));
+  asked.length = 0;
+  const again = await catToFolder(w.at('fit'), replay, o, w.at('killed'));
+  assert.equal(asked.length, 15 - 6, 'only the steps after the six whole lines are asked');
+  assert.equal(fs.readFileSync(w.at('killed', 'trajectory.csv'), 'utf8'), full, 'the same trajectory as an unbroken run');
+  assert.deepEqual(again.rows, ref.rows);
+});
