@@ -186,3 +186,29 @@ test('MFI with its slope bound picks what a full scan of the information picks (
     }
   }
 });
+
+test('the adaptive test correction: learned on calibration models only, it carries part of the residual and lowers error when IRT misfits', async () => {
+  const { learnCatCorrection } = await import('../src/evaluate/cat.js');
+  // models spread wider than the bank's N(0, 1) prior says: after a short test EAP pulls them toward the middle, and
+  // a strong model beats the predictions on the items it was asked as on the rest
+  const sim = simulate({ models: 300, items: 150, model: '2pl', seed: 31 });
+  const draw = (await import('../src/util/rng.js')).rng(8);
+  sim.matrix.data.forEach((_, k) => {
+    const m = Math.floor(k / 150), i = k % 150;
+    const p = 1 / (1 + Math.exp(-sim.params.a[i] * (2 * sim.theta[m] - sim.params.b[i])));
+    sim.matrix.data[k] = draw.next() < p ? 1 : 0;
+  });
+  const bank = makeBank(sim.matrix.items, sim.params);
+  const cal = subsetMatrix(sim.matrix, [...Array(200).keys()], [...Array(150).keys()]);
+  const fresh = subsetMatrix(sim.matrix, Array.from({ length: 100 }, (_, k) => 200 + k), [...Array(150).keys()]);
+  const o = { maxItems: 8, stopSe: 0 };
+  const corr = await learnCatCorrection(bank, cal, o);
+  assert.equal(corr.models, 200);
+  assert.ok(corr.gamma > 0 && corr.mae < corr.maeIrt, JSON.stringify(corr));
+  const mae = async (correction?: typeof corr) => {
+    const res = await runCat(bank, replayResponder(bank, fresh), { ...o, correction });
+    return res.rows.reduce((s, row, m) => s + Math.abs(row.accuracy - fresh.data.subarray(m * 150, m * 150 + 150).reduce((x, v) => x + v, 0) / 150), 0) / 100;
+  };
+  const [withCorr, without] = [await mae(corr), await mae()];
+  assert.ok(withCorr < without, `${withCorr} vs ${without}`);
+});

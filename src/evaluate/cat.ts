@@ -13,7 +13,7 @@ import { bankCurves } from './curves.js';
 import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
 import type { Responder } from './responder.js';
 import { selectNext, type Balance, type Selection } from './select.js';
-import { fitCorrection, type Correction } from './correction.js';
+import { fitCorrection, residualCarry, type Correction } from './correction.js';
 import { replayResponder } from './responder.js';
 import { MISSING, subsetMatrix, type ResponseMatrix } from '../responses/matrix.js';
 
@@ -118,9 +118,10 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
 }
 
 /**
- * How wide adaptive testing's intervals must be: the same test replayed on (up to `sample`) calibration models, whose
- * whole-bank accuracy is known, gives κ = mean squared error / mean predicted variance (at least 1). The items a CAT
- * picks are not a sample of the bank, so there is no anchor blend (λ = 1).
+ * Adaptive testing's correction, from the same test replayed on (up to `sample`) calibration models, whose whole-bank
+ * accuracy is known. The items a CAT picks are not a sample of the bank, so there is no anchor blend (λ = 1); instead
+ * γ, the share of a model's residual on the asked items (mean y − P(θ̂)) that carries to the rest, by least squares,
+ * and κ = mean squared error left / mean predicted variance (at least 1) for the intervals.
  */
 export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMatrix, options: CatOptions = {}, sample = 200): Promise<Correction> {
   const J = calibration.items.length;
@@ -132,8 +133,11 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
   });
   const pick = full.length <= sample ? full : Array.from(permutation(full.length, rng(options.seed ?? 1)).slice(0, sample), (k) => full[k]).sort((x, y) => x - y);
   const cal = subsetMatrix(calibration, pick, [...calibration.items.keys()]);
-  const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined });
-  const truth: number[] = [], irt: number[] = [], variance: number[] = [];
+  const calCol = new Int32Array(bank.ids.length);
+  col.forEach((i, j) => { if (i >= 0) calCol[i] = j; });
+  const asked = new Map<string, number[]>();
+  const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined }, { onStep: (s) => (asked.get(s.model) ?? asked.set(s.model, []).get(s.model)!).push(s.item) });
+  const truth: number[] = [], irt: number[] = [], variance: number[] = [], carry: number[] = [];
   r.rows.forEach((row, m) => {
     let right = 0, seen = 0;
     for (let j = 0; j < J; j++) {
@@ -141,9 +145,12 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
       if (col[j] >= 0 && v !== MISSING) { seen++; right += v; }
     }
     if (!row.n_answered) return;
+    const idx = Int32Array.from(asked.get(row.model)!);
+    const y = Uint8Array.from(idx, (i) => cal.data[m * J + calCol[i]]);
     truth.push(right / seen);
     irt.push(row.accuracy);
     variance.push(r.stops[m].sd_accuracy ** 2);
+    carry.push(residualCarry(bank, { idx, y, n: idx.length }, row.theta));
   });
-  return fitCorrection(truth, irt, [], variance);
+  return fitCorrection(truth, irt, [], variance, carry);
 }

@@ -13,13 +13,29 @@ import type { Subset } from './subset.js';
 
 export interface Correction {
   lambda: number;
+  /** adaptive tests: the share of the asked items' residual carried to the rest (0 for anchor subsets) */
+  gamma: number;
   /** variance inflation of the interval: mean squared error over mean predicted variance, at least 1 */
   kappa: number;
   /** calibration models it was learned on */
   models: number;
-  /** mean absolute error on them, with λ and without (λ = 1) */
+  /** mean absolute error on them, corrected and by IRT alone */
   mae: number;
   maeIrt: number;
+}
+
+/**
+ * How much better (or worse) the model did on the items it answered than θ̂ predicts, mean(y − P(θ̂)), scaled by the
+ * share of the bank left unanswered: what a carry-over of γ = 1 would add to the accuracy.
+ */
+export function residualCarry(bank: ItemBank, ans: Answers, theta: number): number {
+  if (!ans.n) return 0;
+  let r = 0;
+  for (let k = 0; k < ans.n; k++) {
+    const i = ans.idx[k];
+    r += ans.y[k] - (bank.c[i] + (1 - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (theta - bank.b[i]))));
+  }
+  return (r / ans.n) * (1 - ans.n / bank.ids.length);
 }
 
 /** The anchors' weighted mean over those answered; NaN when none was. */
@@ -68,13 +84,22 @@ export function learnCorrection(bank: ItemBank, calibration: ResponseMatrix, sub
   return fitCorrection(truth, irt, anchors, variance);
 }
 
-/** λ on a grid of 0.05 by least squares over the calibration models, then κ from the residuals left. */
-export function fitCorrection(truth: number[], irt: number[], anchors: number[], variance: number[]): Correction {
+/**
+ * λ on a grid of 0.05 by least squares over the calibration models (with anchors), or γ in [0, 1] by least squares
+ * (with the residual carry of adaptive tests), then κ from the errors left.
+ */
+export function fitCorrection(truth: number[], irt: number[], anchors: number[], variance: number[], carry: number[] = []): Correction {
   const n = truth.length;
-  const err = (lambda: number) => {
+  let gamma = 0;
+  if (carry.length) {
+    let sxy = 0, sxx = 0;
+    for (let k = 0; k < n; k++) { sxy += carry[k] * (truth[k] - irt[k]); sxx += carry[k] * carry[k]; }
+    gamma = sxx > 0 ? Math.min(1, Math.max(0, sxy / sxx)) : 0;
+  }
+  const err = (lambda: number, g = gamma) => {
     let se = 0, ae = 0;
     for (let k = 0; k < n; k++) {
-      const d = truth[k] - (lambda === 1 ? irt[k] : lambda * irt[k] + (1 - lambda) * anchors[k]);
+      const d = truth[k] - (lambda === 1 ? irt[k] + (g ? g * carry[k] : 0) : lambda * irt[k] + (1 - lambda) * anchors[k]);
       se += d * d;
       ae += Math.abs(d);
     }
@@ -84,5 +109,5 @@ export function fitCorrection(truth: number[], irt: number[], anchors: number[],
   if (anchors.length) for (let l = 0; l <= 20; l++) if (err(l / 20).mse < err(best).mse) best = l / 20;
   const meanVar = variance.reduce((s, v) => s + v, 0) / Math.max(n, 1);
   const kappa = n && meanVar > 0 ? Math.max(1, err(best).mse / meanVar) : 1;
-  return { lambda: best, kappa, models: n, mae: err(best).mae, maeIrt: err(1).mae };
+  return { lambda: best, gamma, kappa, models: n, mae: err(best).mae, maeIrt: err(1, 0).mae };
 }
