@@ -11,6 +11,7 @@ import { readItemTable } from '../responses/itemTable.js';
 import { readResponses } from '../responses/read.js';
 import { MISSING } from '../responses/matrix.js';
 import { readStudyResults, type StudyResults } from '../study/store.js';
+import { collectEvaluate, type EvaluateData } from './evaluateData.js';
 
 export type Row = Record<string, string>;
 
@@ -27,6 +28,8 @@ export interface ReportData {
   modelBins?: Array<{ model: string; bin: number; n: number; accuracy: number }>;
   /** a column of the items file to color and group by (human label, subtask, level) */
   label?: string;
+  /** estimates (and a cat trajectory) from gradus estimate or gradus cat */
+  evaluate?: EvaluateData;
   notes: string[];
 }
 
@@ -68,7 +71,8 @@ export async function collectReport(input: string, o: CollectOptions = {}): Prom
   }
   const responses = o.responses ?? (isDir && fs.existsSync(at('zoo', 'responses.csv')) ? at('zoo', 'responses.csv') : undefined);
   if (responses && d.bins) d.modelBins = await accuracyByBin(responses, d.bins);
-  if (!d.fit && !d.bins && !d.study) throw new GradusError('found nothing to report here (no fit.json, bins.csv, or grid.csv with analysis.json)', 'Give a folder written by gradus fit, gradus study or gradus demo, or a bins.csv.', { file: input });
+  d.evaluate = collectEvaluate(input);
+  if (!d.fit && !d.bins && !d.study && !d.evaluate) throw new GradusError('found nothing to report here (no fit.json, bins.csv, or grid.csv with analysis.json)', 'Give a folder written by gradus fit, gradus study or gradus demo, or a bins.csv.', { file: input });
   return d;
 }
 

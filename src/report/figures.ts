@@ -5,6 +5,7 @@
 import { labelOrder } from '../difficulty/agree.js';
 import { kendallTauB, spearman } from '../difficulty/rank.js';
 import type { ReportData, Row } from './collect.js';
+import { evaluateFigures } from './evaluateFigures.js';
 
 export interface Figure {
   id: string;
@@ -261,7 +262,7 @@ function modelBins(d: ReportData): Figure | null {
 export function figures(d: ReportData, o: { icc?: string[] } = {}): Figure[] {
   const list: Array<Figure | null> = [
     d.fit || d.bins ? histogram(d) : null, wright(d), icc(d, o.icc), information(d), binsFigure(d),
-    agreement(d), stabilityFigure(d), ...studyFigures(d), modelBins(d),
+    agreement(d), stabilityFigure(d), ...studyFigures(d), modelBins(d), ...evaluateFigures(d.evaluate),
   ];
   return list.filter((f): f is Figure => f !== null);
 }

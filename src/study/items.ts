@@ -70,7 +70,7 @@ export function readSplitFolder(folder: string, fields: StudyConfig['data']['fie
   return { folder, bins, fingerprint: hash.digest('hex').slice(0, 16) };
 }
 
-function parseItems(text: string, file: string, bin: number, split: 'train' | 'test', f: StudyConfig['data']['fields']): StudyItem[] {
+export function parseItems(text: string, file: string, bin: number, split: 'train' | 'test', f: StudyConfig['data']['fields']): StudyItem[] {
   const out: StudyItem[] = [];
   for (const { line, value: obj } of parseJsonLines(text, file)) {
     const place = { file, line };

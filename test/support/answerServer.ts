@@ -16,6 +16,8 @@ export interface AnswerServerOptions {
   failFirst?: number;
   /** never answer */
   hang?: boolean;
+  /** after this many completions, answer every request with 500 (a server that dies mid-run) */
+  failAfter?: number;
   /** required bearer token */
   apiKey?: string;
   base?: number;
@@ -65,6 +67,10 @@ export async function startAnswerServer(o: AnswerServerOptions): Promise<AnswerS
       if (o.failFirst && state.requests <= o.failFirst) {
         if (state.requests % 2) res.writeHead(500).end('overloaded');
         else res.writeHead(429, { 'retry-after': '0' }).end('slow down');
+        return;
+      }
+      if (o.failAfter !== undefined && state.requests > o.failAfter) {
+        res.writeHead(500).end('the server broke');
         return;
       }
       const q = JSON.parse(body);

@@ -15,5 +15,8 @@ import { register as serve } from './serve.js';
 import { register as zoo } from './zoo.js';
 import { register as demo } from './demo.js';
 import { register as report } from './report.js';
+import { register as subset } from './subset.js';
+import { register as estimate } from './estimate.js';
+import { register as cat } from './cat.js';
 
-export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo, report];
+export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo, report, subset, estimate, cat];

@@ -1,0 +1,149 @@
+/**
+ * θ and its SE from a set of answers to bank items, by EAP (posterior mean and SD on mirt's 61-point grid, in log
+ * space), MAP (posterior mode, SE from the curvature), ML and WLE (Warm). ML has no finite answer while every answer
+ * is right (or wrong): there it gives the MAP estimate, as catR's Bayes-modal start does, and says so (`fallback`).
+ * The log posterior is kept as a typed array that each answer updates in place, so adaptive testing pays O(grid)
+ * per step for EAP.
+ */
+import { grid, logNormalWeights } from '../irt/quadrature.js';
+import { logSigmoid, sigmoid } from '../irt/model.js';
+import type { ItemBank } from './bank.js';
+
+export type Estimator = 'eap' | 'map' | 'ml' | 'wle';
+export const ESTIMATORS: readonly Estimator[] = ['eap', 'map', 'ml', 'wle'];
+
+export interface ThetaEstimate {
+  theta: number;
+  se: number;
+  /** true when ML fell back to MAP on an all-right or all-wrong pattern */
+  fallback: boolean;
+}
+
+/** The answers so far: bank indices and 0/1, the first `n` entries used. */
+export interface Answers {
+  idx: Int32Array;
+  y: Uint8Array;
+  n: number;
+}
+
+export const NODES = grid(61, 6);
+
+/** log P(y | θ) of one answer. */
+export function logLik(theta: number, a: number, b: number, c: number, y: number): number {
+  const z = a * (theta - b);
+  if (c === 0) return y ? logSigmoid(z) : logSigmoid(-z);
+  const s = sigmoid(z);
+  return Math.log(y ? c + (1 - c) * s : (1 - c) * (1 - s));
+}
+
+export function priorGrid(bank: ItemBank): Float64Array {
+  return logNormalWeights(NODES, bank.mean, bank.variance);
+}
+
+const NODE_STEP = NODES[1] - NODES[0];
+
+/**
+ * Adds one answer to a log posterior on NODES, in place. Without guessing, e = exp(−a(θ − b)) runs along the grid by
+ * one multiplication a node, and log σ = −log(1 + e), log(1 − σ) = log σ − a(θ − b): the hot loop of `estimate`.
+ */
+export function addToPosterior(logPost: Float64Array, bank: ItemBank, i: number, y: number): void {
+  const a = bank.a[i], b = bank.b[i], c = bank.c[i];
+  const Q = NODES.length;
+  if (c !== 0 || Math.abs(a) * (Math.abs(NODES[0]) + Math.abs(b)) > 600) {
+    for (let q = 0; q < Q; q++) logPost[q] += logLik(NODES[q], a, b, c, y);
+    return;
+  }
+  let e = Math.exp(-a * (NODES[0] - b));
+  const f = Math.exp(-a * NODE_STEP);
+  for (let q = 0; q < Q; q++, e *= f) {
+    const lp = -Math.log(1 + e);
+    logPost[q] += y ? lp : lp - a * (NODES[q] - b);
+  }
+}
+
+/** Normalised posterior weights from a log posterior (into `out`). */
+export function posteriorWeights(logPost: Float64Array, out = new Float64Array(logPost.length)): Float64Array {
+  let max = -Infinity;
+  for (let q = 0; q < logPost.length; q++) if (logPost[q] > max) max = logPost[q];
+  let s = 0;
+  for (let q = 0; q < logPost.length; q++) s += out[q] = Math.exp(logPost[q] - max);
+  for (let q = 0; q < logPost.length; q++) out[q] /= s;
+  return out;
+}
+
+export function eapFrom(logPost: Float64Array): ThetaEstimate {
+  const w = posteriorWeights(logPost);
+  let m = 0;
+  for (let q = 0; q < w.length; q++) m += w[q] * NODES[q];
+  let v = 0;
+  for (let q = 0; q < w.length; q++) v += w[q] * (NODES[q] - m) ** 2;
+  return { theta: m, se: Math.sqrt(v), fallback: false };
+}
+
+/** Whether the answers hold both a right and a wrong one (ML is finite only then). */
+export function mixed(ans: Answers): boolean {
+  let right = 0;
+  for (let k = 0; k < ans.n; k++) right += ans.y[k];
+  return right > 0 && right < ans.n;
+}
+
+export function estimateTheta(bank: ItemBank, ans: Answers, method: Estimator, logPost?: Float64Array): ThetaEstimate {
+  if (method === 'eap') {
+    let lp = logPost;
+    if (!lp) {
+      lp = priorGrid(bank);
+      for (let k = 0; k < ans.n; k++) addToPosterior(lp, bank, ans.idx[k], ans.y[k]);
+    }
+    return eapFrom(lp);
+  }
+  if (method === 'ml' && !mixed(ans)) return { ...modal(bank, ans, 'map'), fallback: true };
+  return modal(bank, ans, method);
+}
+
+/**
+ * The root of a decreasing estimating equation by Newton steps kept inside a shrinking bracket: the score for ML,
+ * plus the prior's for MAP, plus Warm's J/(2I) for WLE.
+ */
+function modal(bank: ItemBank, ans: Answers, method: 'map' | 'ml' | 'wle'): ThetaEstimate {
+  const prior = method === 'map';
+  const at = (t: number) => {
+    let f = 0, info = 0, J = 0;
+    for (let k = 0; k < ans.n; k++) {
+      const i = ans.idx[k];
+      const a = bank.a[i], c = bank.c[i];
+      const s = sigmoid(a * (t - bank.b[i]));
+      const P = c + (1 - c) * s;
+      const dP = a * (1 - c) * s * (1 - s);
+      const pq = Math.max(P * (1 - P), 1e-300);
+      f += ((ans.y[k] - P) * dP) / pq;
+      info += (dP * dP) / pq;
+      if (method === 'wle') J += (dP * a * a * (1 - c) * s * (1 - s) * (1 - 2 * s)) / pq;
+    }
+    if (prior) {
+      f -= (t - bank.mean) / bank.variance;
+      info += 1 / bank.variance;
+    }
+    if (method === 'wle') f += J / (2 * Math.max(info, 1e-300));
+    return { f, info };
+  };
+  let lo = -12, hi = 12;
+  let t = bank.mean;
+  for (let iter = 0; iter < 200; iter++) {
+    const { f, info } = at(t);
+    if (f > 0) lo = t;
+    else hi = t;
+    let next = t + f / Math.max(info, 1e-12);
+    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
+    const done = Math.abs(next - t) < 1e-10;
+    t = next;
+    if (done) break;
+  }
+  const { info } = at(t);
+  if (method === 'wle') {
+    // as mirt: the SE from the curvature of the weighted likelihood, not 1/√I
+    const h = 1e-5 * Math.max(1, Math.abs(t));
+    const curv = -(at(t + h).f - at(t - h).f) / (2 * h);
+    if (curv > 0) return { theta: t, se: 1 / Math.sqrt(curv), fallback: false };
+  }
+  return { theta: t, se: 1 / Math.sqrt(Math.max(info, 1e-300)), fallback: false };
+}

@@ -1,0 +1,156 @@
+/**
+ * `runCat`: computerized adaptive testing over a Responder. Each step picks an unused item (MFI, KL or random, with
+ * randomesque exposure control and content balancing), asks it, updates θ and its SE, and stops at the SE target
+ * (after the minimum length), at the maximum length, or when the model's usable items run out. ML and WLE start
+ * from the Bayes-modal estimate and take over only once the answers are mixed, so θ is never infinite early.
+ * An item is asked at most once per model: it leaves the usable set before it is asked. Steps replayed from a
+ * previous run (`resume`) rebuild the state without asking again.
+ */
+import { permutation, rng } from '../util/rng.js';
+import { addToPosterior, eapFrom, estimateTheta, mixed, posteriorWeights, priorGrid, type Answers, type Estimator, type ThetaEstimate } from './ability.js';
+import type { ItemBank } from './bank.js';
+import { bankCurves } from './curves.js';
+import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
+import type { Responder } from './responder.js';
+import { selectNext, type Balance, type Selection } from './select.js';
+import { fitCorrection, residualCarry, type Correction } from './correction.js';
+import { replayResponder } from './responder.js';
+import { MISSING, subsetMatrix, type ResponseMatrix } from '../responses/matrix.js';
+
+export interface CatOptions {
+  select?: Selection;
+  /** θ at which the first item is chosen */
+  start?: number;
+  estimator?: Estimator;
+  stopSe?: number;
+  minItems?: number;
+  maxItems?: number;
+  randomesque?: number;
+  balance?: Balance;
+  bins?: BinAssignment;
+  seed?: number;
+}
+
+export const CAT_DEFAULTS = { select: 'mfi', start: 0, estimator: 'eap', stopSe: 0.2, minItems: 10, maxItems: 100, randomesque: 1, seed: 1 } as const;
+
+export interface CatStep {
+  model: string;
+  step: number;
+  item: number;
+  correct: number;
+  theta: number;
+  se_theta: number;
+}
+
+export type StopReason = 'se' | 'max-items' | 'bank';
+
+export interface CatHooks {
+  /** steps already taken per model (bank index, answer), from an earlier run */
+  resume?: ReadonlyMap<string, ReadonlyArray<{ item: number; correct: number }>>;
+  onStep?(s: CatStep): void;
+  onModel?(model: string, stop: StopReason, resumed: number): void;
+}
+
+export interface CatResult {
+  rows: EstimateRow[];
+  binRows: BinEstimateRow[];
+  /** per model: why it stopped, after how many items, the SE then, and the uncorrected SD of the accuracy */
+  stops: Array<{ model: string; stop: StopReason; n: number; se_theta: number; sd_accuracy: number }>;
+}
+
+function modelSeed(seed: number, model: string, step: number): number {
+  let h = 2166136261 ^ seed;
+  for (let k = 0; k < model.length; k++) h = Math.imul(h ^ model.charCodeAt(k), 16777619);
+  return (Math.imul(h ^ step, 2654435761) >>> 0);
+}
+
+export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions & { correction?: Correction } = {}, hooks: CatHooks = {}): Promise<CatResult> {
+  const o = { ...CAT_DEFAULTS, ...options };
+  const curves = bankCurves(bank, o.bins?.bin, o.bins?.k ?? 0);
+  const out: CatResult = { rows: [], binRows: [], stops: [] };
+  for (const model of responder.models) {
+    const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks);
+    const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction }, undefined, ans.n ? est : undefined);
+    out.rows.push(r.row);
+    out.binRows.push(...r.bins);
+    out.stops.push({ model, stop, n: ans.n, se_theta: r.row.se_theta, sd_accuracy: r.sd });
+    hooks.onModel?.(model, stop, resumed);
+  }
+  return out;
+}
+
+type Settled = Required<Omit<CatOptions, 'balance' | 'bins'>> & Pick<CatOptions, 'balance' | 'bins'>;
+
+async function oneModel(bank: ItemBank, responder: Responder, model: string, o: Settled, hooks: CatHooks) {
+  const N = bank.ids.length;
+  const usable = responder.available(model)?.slice() ?? new Uint8Array(N).fill(1);
+  const cap = Math.min(o.maxItems, N);
+  const ans: Answers = { idx: new Int32Array(cap), y: new Uint8Array(cap), n: 0 };
+  const logPost = priorGrid(bank);
+  const weights = new Float64Array(logPost.length);
+  const asked = o.balance ? new Int32Array(o.balance.share.length) : undefined;
+  let est: ThetaEstimate = { theta: o.start, se: Math.sqrt(bank.variance), fallback: false };
+  const record = (i: number, y: number) => {
+    usable[i] = 0;
+    ans.idx[ans.n] = i;
+    ans.y[ans.n++] = y;
+    addToPosterior(logPost, bank, i, y);
+    if (asked && o.balance!.groupOf[i] >= 0) asked[o.balance!.groupOf[i]]++;
+    // Bayes first: ML and WLE only once the pattern is mixed
+    const method = o.estimator === 'eap' ? 'eap' : (o.estimator === 'ml' || o.estimator === 'wle') && !mixed(ans) ? 'map' : o.estimator;
+    est = method === 'eap' ? eapFrom(logPost) : estimateTheta(bank, ans, method);
+  };
+  const before = hooks.resume?.get(model) ?? [];
+  for (const s of before.slice(0, cap)) record(s.item, s.correct);
+  let stop: StopReason = 'bank';
+  for (;;) {
+    if (ans.n >= o.maxItems) { stop = 'max-items'; break; }
+    if (ans.n >= o.minItems && est.se <= o.stopSe) { stop = 'se'; break; }
+    const i = selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
+    if (i < 0) break;
+    usable[i] = 0;
+    const y = await responder.ask(model, i);
+    record(i, y ? 1 : 0);
+    hooks.onStep?.({ model, step: ans.n, item: i, correct: y ? 1 : 0, theta: est.theta, se_theta: est.se });
+  }
+  if (o.estimator !== 'eap' && ans.n) est = estimateTheta(bank, ans, o.estimator);
+  return { ans, est, stop, resumed: before.length };
+}
+
+/**
+ * Adaptive testing's correction, from the same test replayed on (up to `sample`) calibration models, whose whole-bank
+ * accuracy is known. The items a CAT picks are not a sample of the bank, so there is no anchor blend (λ = 1); instead
+ * γ, the share of a model's residual on the asked items (mean y − P(θ̂)) that carries to the rest, by least squares,
+ * and κ = mean squared error left / mean predicted variance (at least 1) for the intervals.
+ */
+export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMatrix, options: CatOptions = {}, sample = 200): Promise<Correction> {
+  const J = calibration.items.length;
+  const col = calibration.items.map((id) => bank.index.get(id) ?? -1);
+  const full = [...calibration.models.keys()].filter((m) => {
+    let seen = 0;
+    for (let j = 0; j < J; j++) if (col[j] >= 0 && calibration.data[m * J + j] !== MISSING) seen++;
+    return seen >= bank.ids.length / 2;
+  });
+  const pick = full.length <= sample ? full : Array.from(permutation(full.length, rng(options.seed ?? 1)).slice(0, sample), (k) => full[k]).sort((x, y) => x - y);
+  const cal = subsetMatrix(calibration, pick, [...calibration.items.keys()]);
+  const calCol = new Int32Array(bank.ids.length);
+  col.forEach((i, j) => { if (i >= 0) calCol[i] = j; });
+  const asked = new Map<string, number[]>();
+  const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined }, { onStep: (s) => (asked.get(s.model) ?? asked.set(s.model, []).get(s.model)!).push(s.item) });
+  const truth: number[] = [], irt: number[] = [], variance: number[] = [], carry: number[] = [];
+  r.rows.forEach((row, m) => {
+    let right = 0, seen = 0;
+    for (let j = 0; j < J; j++) {
+      const v = cal.data[m * J + j];
+      if (col[j] >= 0 && v !== MISSING) { seen++; right += v; }
+    }
+    if (!row.n_answered) return;
+    const idx = Int32Array.from(asked.get(row.model)!);
+    const y = Uint8Array.from(idx, (i) => cal.data[m * J + calCol[i]]);
+    truth.push(right / seen);
+    irt.push(row.accuracy);
+    variance.push(r.stops[m].sd_accuracy ** 2);
+    carry.push(residualCarry(bank, { idx, y, n: idx.length }, row.theta));
+  });
+  return fitCorrection(truth, irt, [], variance, carry);
+}
