@@ -26,3 +26,4 @@ export { simulateToFiles } from './cli/commands/simulate.js';
 export { inspectResponses } from './cli/commands/inspect.js';
 export { binsFromFit, type BinsFileOptions } from './difficulty/binsFromFit.js';
 export { agreeFromFiles } from './cli/commands/agree.js';
+export { collectLeaderboard, type CollectOptions, type CollectResult } from './hub/collect.js';

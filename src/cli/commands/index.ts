@@ -15,5 +15,6 @@ import { register as serve } from './serve.js';
 import { register as zoo } from './zoo.js';
 import { register as demo } from './demo.js';
 import { register as report } from './report.js';
+import { register as collect } from './collect.js';
 
-export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo, report];
+export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo, report, collect];
