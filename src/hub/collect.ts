@@ -91,7 +91,8 @@ export async function collectLeaderboard(o: CollectOptions): Promise<CollectResu
     writeFileAtomic(stateFile, safeJson({
       asked: { tasks: o.tasks, models: o.models ?? CONTENTS_REPO, top: o.top ?? null, min_params: o.minParams ?? null, max_params: o.maxParams ?? null, keep_flagged: Boolean(o.keepFlagged), run: o.run ?? null, revision: ctx.revision, update: Boolean(o.update), hub_url: hubUrl },
       found: { rows: list.rows, models: models.length, dropped: list.dropped },
-      models: state,
+      // in the list's order (best first), whatever order the downloads finished in
+      models: Object.fromEntries(models.filter((m) => state[m]).map((m) => [m, state[m]])),
     }));
 
   const sameAsk = (s: ModelState | undefined) => s?.status === 'done' && groups.every((g) => s.absent?.includes(g.name) || Object.values(s.runs ?? {}).length > 0);
