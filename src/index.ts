@@ -27,3 +27,4 @@ export { inspectResponses } from './cli/commands/inspect.js';
 export { binsFromFit, type BinsFileOptions } from './difficulty/binsFromFit.js';
 export { agreeFromFiles } from './cli/commands/agree.js';
 export { collectLeaderboard, type CollectOptions, type CollectResult } from './hub/collect.js';
+export { binsFromTable, readTableDifficulty, type TableDifficultyOptions } from './difficulty/fromTable.js';
