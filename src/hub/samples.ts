@@ -47,8 +47,10 @@ export function itemOf(line: Record<string, unknown>, group: TaskGroup, subtask:
   const doc = (line.doc && typeof line.doc === 'object' ? line.doc : {}) as Record<string, unknown>;
   const requests = requestTexts(line.arguments);
   const harnessPrompt = requests[0]?.[0] ?? '';
-  // multiple choice is scored by the log-likelihood of each choice: one request per choice, the choice second
-  const choices = requests.length > 1 && requests.every((r) => r[1] !== undefined) ? requests.map((r) => r[1]!.trim()) : Array.isArray(doc.choices) ? doc.choices.map(String) : Array.isArray(doc.options) ? doc.options.map(String) : undefined;
+  // multiple choice is scored by the log-likelihood of each choice: one request per choice, the choice second;
+  // the doc's own choice texts first: some tasks (MMLU-Pro, GPQA) score letters, so their requests carry only " A"
+  const docChoices = Array.isArray(doc.options) ? doc.options : Array.isArray(doc.choices) ? doc.choices : undefined;
+  const choices = docChoices ? docChoices.map(String) : requests.length > 1 && requests.every((r) => r[1] !== undefined) ? requests.map((r) => r[1]!.trim()) : undefined;
   const text = TEXT_FIELDS.map((k) => doc[k]).find((v) => typeof v === 'string' && v.trim()) as string | undefined;
   const narrative = typeof doc.narrative === 'string' ? `${doc.narrative}\n\n` : '';
   const target = line.target;
