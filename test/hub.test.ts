@@ -113,3 +113,30 @@ test('a gated repo without a token: skipped with what to do, exit code 3, the ot
     await server.close();
   }
 });
+
+test('a rerun with more tasks fetches only the new ones; with fewer, rewrites the table from the files it has', async () => {
+  const repos = new Map<string, HubRepo>();
+  for (const [name, files] of detailsRepos({ models: [{ model: 'y/one', theta: 0.3 }, { model: 'y/two', theta: -0.3 }], tasks: ['ifeval', 'gpqa'], itemsPerSubtask: 3 })) repos.set(name, { files });
+  const server = await startHubServer(repos);
+  try {
+    const out = tmpDir();
+    const models = path.join(out, 'models.txt');
+    fs.writeFileSync(models, 'y/one\ny/two\n');
+    const go = (tasks: string[]) => collectLeaderboard({ tasks, out: path.join(out, 'lb'), models, hubUrl: server.url, env: {} });
+    const files = () => server.log.filter((x) => x.path.includes('/resolve/')).map((x) => x.path);
+    await go(['ifeval']);
+    const first = files();
+    assert.ok(first.length === 4 && first.every((p) => /ifeval|results/.test(p)), 'ifeval samples and results of two models');
+    await go(['ifeval', 'gpqa']);
+    const second = files().slice(first.length);
+    assert.equal(second.length, 6, 'three gpqa subtasks of two models, nothing fetched again');
+    assert.ok(second.every((p) => p.includes('gpqa')));
+    const r = await go(['gpqa']);
+    assert.equal(files().length, 10, 'fewer tasks: nothing fetched');
+    const m = await readResponses(path.join(out, 'lb', 'responses.parquet'));
+    assert.ok(m.matrix.items.every((i) => i.startsWith('leaderboard_gpqa_')));
+    assert.equal(r.responses, 2 * 3 * 3);
+  } finally {
+    await server.close();
+  }
+});

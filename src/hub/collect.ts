@@ -46,6 +46,9 @@ export interface ModelState {
   repo: string;
   status: ModelStatus;
   message?: string;
+  /** the --tasks names this model was collected for, and the run asked (null: the latest) */
+  tasks?: string[];
+  run?: string | null;
   runs?: Record<string, string>;
   absent?: string[];
   files?: FileRecord[];
@@ -87,24 +90,38 @@ export async function collectLeaderboard(o: CollectOptions): Promise<CollectResu
   const state: Record<string, ModelState> = {};
   for (const m of models) if (previous[m]) state[m] = previous[m];
   let bytes = 0;
-  const save = () =>
+  // collect.json grows with the models, so it is rewritten at most every few seconds (and at the end): a kill
+  // loses only that much of the record, and those models' files are then checked against the Hub's listing
+  let savedAt = 0;
+  const saveSoon = () => {
+    if (Date.now() - savedAt >= 3000) save();
+  };
+  const save = () => {
+    savedAt = Date.now();
     writeFileAtomic(stateFile, safeJson({
       asked: { tasks: o.tasks, models: o.models ?? CONTENTS_REPO, top: o.top ?? null, min_params: o.minParams ?? null, max_params: o.maxParams ?? null, keep_flagged: Boolean(o.keepFlagged), run: o.run ?? null, revision: ctx.revision, update: Boolean(o.update), hub_url: hubUrl },
       found: { rows: list.rows, models: models.length, dropped: list.dropped },
       // in the list's order (best first), whatever order the downloads finished in
       models: Object.fromEntries(models.filter((m) => state[m]).map((m) => [m, state[m]])),
     }));
+  };
 
-  const sameAsk = (s: ModelState | undefined) => s?.status === 'done' && groups.every((g) => s.absent?.includes(g.name) || Object.values(s.runs ?? {}).length > 0);
-  progress.start(models.length, models.filter((m) => sameAsk(state[m]) && !o.update).length);
+  // a model collected before serves as it is when it holds every asked task, of the asked run
+  const covered = (s: ModelState | undefined) => s?.status === 'done' && !o.update && (s.run ?? null) === (o.run ?? null) && groups.every((g) => s.tasks?.includes(g.name));
+  const asked = groups.map((g) => g.name).sort().join(',');
+  progress.start(models.length, models.filter((m) => covered(state[m])).length);
 
   const collectOne = async (model: string) => {
     const repo = detailsRepo(model);
     const before = state[model];
     let got = 0;
     try {
-      if (before?.status === 'done' && !o.update && (await stillWhole(before, raw))) {
-        if (!fs.existsSync(rowsFile(out, folderOf(model)))) await rows(model, before, raw, out, groups);
+      if (covered(before) && (await stillWhole(before, raw))) {
+        // the rows file holds the tasks of the run that wrote it: rewritten when fewer are asked now
+        if (!fs.existsSync(rowsFile(out, folderOf(model))) || [...before!.tasks!].sort().join(',') !== asked) {
+          await rows(model, before!, raw, out, groups);
+          before!.tasks = groups.map((g) => g.name);
+        }
         return;
       }
       const picked = pickRuns(await listRepoFiles(ctx, repo), groups, o.run);
@@ -124,7 +141,7 @@ export async function collectLeaderboard(o: CollectOptions): Promise<CollectResu
       }
       // a newer run supersedes the files of the old one: raw/ keeps only what the responses come from
       for (const old of before?.files ?? []) if (!files.some((f) => f.path === old.path)) fs.rmSync(path.join(raw, old.path), { force: true });
-      const s: ModelState = { repo, status: 'done', runs: Object.fromEntries(picked.samples.map((p) => [p.task, p.timestamp])), absent: picked.absent, files };
+      const s: ModelState = { repo, status: 'done', tasks: groups.map((g) => g.name), run: o.run ?? null, runs: Object.fromEntries(picked.samples.map((p) => [p.task, p.timestamp])), absent: picked.absent, files };
       const r = await rows(model, s, raw, out, groups);
       state[model] = { ...s, rows: r.rows, metrics: r.metrics };
       progress.modelDone(model, got);
@@ -140,7 +157,7 @@ export async function collectLeaderboard(o: CollectOptions): Promise<CollectResu
         progress.modelFailed(model, `${message} (run the same command again to resume)`);
       }
     } finally {
-      save();
+      saveSoon();
     }
   };
 

@@ -26,19 +26,20 @@ const ATTEMPTS = 6;
 
 interface Hashes {
   sha256: Hash;
-  sha1: Hash;
+  /** only for files outside LFS, whose listing gives the git blob id alone */
+  sha1?: Hash;
 }
 
-function startHashes(size: number): Hashes {
+function startHashes(file: RepoFile): Hashes {
   // a git blob's id is sha1("blob <size>\0" + content)
-  return { sha256: createHash('sha256'), sha1: createHash('sha1').update(`blob ${size}\0`) };
+  return { sha256: createHash('sha256'), sha1: file.lfsSha256 || !file.oid ? undefined : createHash('sha1').update(`blob ${file.size}\0`) };
 }
 
 async function hashInto(h: Hashes, file: string): Promise<number> {
   let n = 0;
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 })) {
     h.sha256.update(chunk as Buffer);
-    h.sha1.update(chunk as Buffer);
+    h.sha1?.update(chunk as Buffer);
     n += (chunk as Buffer).length;
   }
   return n;
@@ -47,15 +48,14 @@ async function hashInto(h: Hashes, file: string): Promise<number> {
 /** Does the content match the listing? Returns its sha256 when it does. */
 function verdict(file: RepoFile, h: Hashes): { ok: boolean; sha256: string } {
   const sha256 = h.sha256.digest('hex');
-  const sha1 = h.sha1.digest('hex');
-  return { ok: file.lfsSha256 ? sha256 === file.lfsSha256 : !file.oid || sha1 === file.oid, sha256 };
+  return { ok: file.lfsSha256 ? sha256 === file.lfsSha256 : !h.sha1 || h.sha1.digest('hex') === file.oid, sha256 };
 }
 
 /** The file as it already is on disk, if whole and right. */
 export async function haveFile(file: RepoFile, dest: string, expectSha256?: string): Promise<FileRecord | null> {
   const st = fs.statSync(dest, { throwIfNoEntry: false });
   if (!st || st.size !== file.size) return null;
-  const h = startHashes(file.size);
+  const h = startHashes(file);
   await hashInto(h, dest);
   const v = verdict(file, h);
   if (expectSha256 && v.sha256 !== expectSha256) return null;
@@ -69,7 +69,7 @@ export async function fetchFile(ctx: HubContext, repo: string, file: RepoFile, d
   const part = `${dest}.part`;
   let bytes = 0;
   for (let attempt = 0; ; attempt++) {
-    const h = startHashes(file.size);
+    const h = startHashes(file);
     let have = fs.existsSync(part) ? await hashInto(h, part) : 0;
     if (have > file.size) {
       fs.rmSync(part);
@@ -81,7 +81,7 @@ export async function fetchFile(ctx: HubContext, repo: string, file: RepoFile, d
         try {
           for await (const chunk of await fileStream(ctx, repo, file, have)) {
             h.sha256.update(chunk);
-            h.sha1.update(chunk);
+            h.sha1?.update(chunk);
             have += chunk.length;
             bytes += chunk.length;
             onBytes(chunk.length);
