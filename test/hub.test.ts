@@ -140,3 +140,33 @@ test('a rerun with more tasks fetches only the new ones; with fewer, rewrites th
     await server.close();
   }
 });
+
+test('--update fetches only a new run; without it a rerun asks the Hub nothing', async () => {
+  const spec: ModelSpec = { model: 'z/m', theta: 0.2 };
+  const repos = new Map<string, HubRepo>();
+  for (const [name, files] of detailsRepos({ models: [spec], tasks: ['musr'], itemsPerSubtask: 4 })) repos.set(name, { files });
+  const server = await startHubServer(repos);
+  try {
+    const out = tmpDir();
+    const models = path.join(out, 'models.txt');
+    fs.writeFileSync(models, 'z/m\n');
+    const go = (update: boolean) => collectLeaderboard({ tasks: ['musr'], out: path.join(out, 'lb'), models, hubUrl: server.url, update, env: {} });
+    await go(false);
+    // the leaderboard re-evaluates the model: a later run of every musr subtask appears
+    const later = detailsRepos({ models: [{ ...spec, rerun: true }], tasks: ['musr'], itemsPerSubtask: 4 }).get(detailsRepo('z/m'))!;
+    for (const [p, b] of later) repos.get(detailsRepo('z/m'))!.files.set(p, b);
+    const n = server.log.length;
+    await go(false);
+    assert.equal(server.log.length, n, 'a rerun without --update asks nothing');
+    const r = await go(true);
+    const fetched = server.log.slice(n).filter((x) => x.path.includes('/resolve/')).map((x) => path.posix.basename(x.path));
+    assert.deepEqual(fetched.sort(), [`results_${RUN_2}.json`, ...['murder_mysteries', 'object_placements', 'team_allocation'].map((t) => `samples_leaderboard_musr_${t}_${RUN_2}.jsonl`)].sort());
+    assert.equal(r.exitCode, 0);
+    const raw = fs.readdirSync(path.join(out, 'lb', 'raw', 'z__m'));
+    assert.ok(raw.every((f) => f.includes(RUN_2)), 'the superseded run left raw/');
+    const m = await readResponses(path.join(out, 'lb', 'responses.parquet'));
+    assert.equal(m.matrix.data[m.matrix.items.indexOf('leaderboard_musr_team_allocation/1')], truth(spec, 'leaderboard_musr_team_allocation', 1, RUN_2) ? 1 : 0);
+  } finally {
+    await server.close();
+  }
+});

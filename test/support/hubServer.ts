@@ -168,6 +168,8 @@ export async function startHubServer(repos: Map<string, HubRepo>, o: HubServerOp
     if (rateLimited(res, `${name}/${file}`)) return;
     if (isLfs(file)) {
       const oid = sha256(body);
+      // files added while the server runs (a new run) are stored on first request
+      if (!blobs.has(oid)) blobs.set(oid, { body, key: `${name}/${file}` });
       res.writeHead(302, { location: `${storeUrl}/lfs/${oid}`, 'x-linked-size': body.length, 'x-linked-etag': `"${oid}"`, 'x-repo-commit': 'f'.repeat(40) });
       return void res.end();
     }
