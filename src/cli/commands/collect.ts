@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--timeout <s>', 'per request: seconds without an answer or a byte before it is retried', '60')
     .option('--retries <n>', 'retries of a request on 429, 5xx, time-outs and dropped connections', '6')
     .option('--quiet', 'say only what was skipped or failed');
-  example(cmd, 'HF_TOKEN=hf_... gradus collect --tasks musr,math_hard,bbh,gpqa,mmlu_pro,ifeval --top 500 --out leaderboard/');
+  example(cmd, 'gradus collect --tasks musr,math_hard,bbh,gpqa,mmlu_pro,ifeval --top 500 --out leaderboard/   # token from HF_TOKEN');
   cmd.action(async (o: Record<string, string | boolean | undefined>) => {
     const opt = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
     const r = await collectLeaderboard({
