@@ -73,7 +73,7 @@ test('collect: killed mid-way, resumed without fetching a file twice; gated mode
     const whole = onDisk.filter((f) => !f.endsWith('.part'));
     const partial = onDisk.filter((f) => f.endsWith('.part') && fs.statSync(path.join(raw, f)).size > 0).map((f) => f.slice(0, -5));
     // every file of the 30 open models but the READMEs and the 3 musr files model 3's later run supersedes
-    const wanted = [...repos].filter(([n]) => !n.includes('locked')).reduce((k, [, r]) => k + [...r.files.keys()].filter((p) => p.includes("/")).length, 0) - 3;
+    const wanted = [...repos].filter(([n]) => !n.includes('locked')).reduce((k, [, r]) => k + [...r.files.keys()].filter((p) => p.includes('/')).length, 0) - 3;
     assert.ok(whole.length >= 30 && whole.length < wanted, `killed with ${whole.length} of ${wanted} files whole`);
 
     const second = await run(args, env);
