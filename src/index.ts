@@ -57,3 +57,5 @@ export { replayResponder, type Responder } from './evaluate/responder.js';
 export { estimateTheta, ESTIMATORS, type Estimator, type ThetaEstimate } from './evaluate/ability.js';
 export { learnCorrection, type Correction } from './evaluate/correction.js';
 export { subsetFromFit, estimateFiles, catToFolder } from './evaluate/folders.js';
+export { collectLeaderboard, type CollectOptions, type CollectResult } from './hub/collect.js';
+export { binsFromTable, readTableDifficulty, type TableDifficultyOptions } from './difficulty/fromTable.js';

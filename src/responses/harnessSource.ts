@@ -27,7 +27,7 @@ interface Run {
   samples: string[];
 }
 
-const SAMPLES = /^samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d\-.:]+)\.jsonl(\.gz)?$/;
+const SAMPLES = /^samples_(.+)_(\d{4}-\d{2}-\d{2}T[\d\-.:]+)\.jsonl?(\.gz)?$/;
 const RESULTS = /^results_(.+)\.json$/;
 
 /** Every folder under `root` that holds a results_*.json, with its samples files, one Run per results file. */

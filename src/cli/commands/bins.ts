@@ -1,7 +1,9 @@
 import { Option, type Command } from 'commander';
 import { summarizeBins, type BinBy } from '../../difficulty/bins.js';
 import type { DifficultyOn } from '../../difficulty/fromFit.js';
-import { binsFromFit } from '../../difficulty/binsFromFit.js';
+import { binsFromFit, type BinsFileOptions } from '../../difficulty/binsFromFit.js';
+import { binsFromTable } from '../../difficulty/fromTable.js';
+import { GradusError } from '../../errors.js';
 import { example, int, num } from '../options.js';
 import { addJsonOption, emit, warn } from '../output.js';
 
@@ -9,7 +11,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('bins')
     .description('cut the items of a fit into K difficulty bins (bin 0 the easiest), each with held-out test items')
-    .argument('<fitdir>', 'a folder written by gradus fit')
+    .argument('[fitdir]', 'a folder written by gradus fit (or --difficulty FILE)')
     .requiredOption('--out <file>', 'bins.csv: item,difficulty,bin,split')
     .option('--k <n>', 'number of bins', '10')
     .addOption(new Option('--by <how>', 'quantile: equal counts; width: equal width on the difficulty scale').choices(['quantile', 'width']).default('quantile'))
@@ -18,11 +20,17 @@ export function register(program: Command): void {
     .option('--test-fraction <share>', 'share of each bin held out as test items', '0.2')
     .option('--seed <n>', 'seed for the test split', '1')
     .option('--items <file>', 'a per-item table, for --group')
-    .option('--group <column>', 'bin within each group of items (e.g. subtask)');
+    .option('--group <column>', 'bin within each group of items (e.g. subtask)')
+    .option('--difficulty <file>', 'published difficulties instead of a fit: a CSV/TSV/JSONL/Parquet table, with --column')
+    .option('--column <name>', 'with --difficulty: the difficulty column, larger = harder (e.g. 1pl_diff)')
+    .option('--id-column <name>', 'with --difficulty: the item id column (default id, else item)');
   addJsonOption(cmd);
   example(cmd, 'gradus bins fit/ --k 10 --on b --test-fraction 0.2 --seed 1 --out bins.csv');
-  cmd.action((fitdir: string, o: Record<string, string>) => {
-    const { rows, notes } = binsFromFit(fitdir, o.out, {
+  cmd.action(async (fitdir: string | undefined, o: Record<string, string>) => {
+    if (!fitdir && !o.difficulty) throw new GradusError('give a fit folder or --difficulty FILE --column NAME', 'Bins come from a gradus fit folder, or from a table of published difficulties.');
+    if (o.difficulty && !o.column) throw new GradusError('--difficulty needs --column', 'Name the column that holds the difficulty, e.g. --column 1pl_diff.');
+    const bin = (opts: BinsFileOptions) => (o.difficulty ? binsFromTable(o.difficulty, o.out, { ...opts, column: o.column, idColumn: o.idColumn }) : binsFromFit(fitdir!, o.out, opts));
+    const { rows, notes } = await bin({
       k: int(o.k, '--k', 1),
       by: o.by as BinBy,
       edges: o.edges === undefined ? undefined : o.edges.split(',').map((e) => num(e.trim(), '--edges')),

@@ -18,5 +18,6 @@ import { register as report } from './report.js';
 import { register as subset } from './subset.js';
 import { register as estimate } from './estimate.js';
 import { register as cat } from './cat.js';
+import { register as collect } from './collect.js';
 
-export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo, report, subset, estimate, cat];
+export const commands: Array<(program: Command) => void> = [inspect, simulate, fit, score, bins, split, agree, stability, study, tasks, train, answer, serve, zoo, demo, report, subset, estimate, cat, collect];
