@@ -100,11 +100,11 @@ test('gradus serve answers OpenAI-style requests over HTTP exactly as gradus ans
     const models = await (await fetch(`${url}/models`)).json();
     assert.equal(models.data[0].id, 'tiny');
     const post = (p: string, body: unknown) => fetch(`${url}/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const c = await (await post('completions', { model: 'tiny', prompt: xs.slice(0, 5).map((x) => x.prompt), max_tokens: 16 })).json();
+    const c = await (await post('completions', { model: 'tiny', prompt: xs.slice(0, 5).map((x) => x.prompt), max_tokens: 6 })).json();
     assert.equal(c.object, 'text_completion');
     assert.deepEqual(c.choices.map((x: { text: string }) => x.text), answers.slice(0, 5).map((a) => a.output));
     // concurrent chat requests are batched and each gets its own answer
-    const chats = await Promise.all(xs.slice(5, 25).map(async (x) => (await post('chat/completions', { model: 'tiny', messages: [{ role: 'user', content: x.prompt }], max_tokens: 16, temperature: 0 })).json()));
+    const chats = await Promise.all(xs.slice(5, 25).map(async (x) => (await post('chat/completions', { model: 'tiny', messages: [{ role: 'user', content: x.prompt }], max_tokens: 6, temperature: 0 })).json()));
     assert.deepEqual(chats.map((j) => j.choices[0].message.content), answers.slice(5, 25).map((a) => a.output));
     const cut = await (await post('completions', { model: 'tiny', prompt: xs[0].prompt, max_tokens: 1 })).json();
     assert.equal(cut.choices[0].text, answers[0].output.slice(0, 1));
