@@ -48,7 +48,7 @@ export function extractNumber(output: string): string | null {
   return last.replace(/,/g, '');
 }
 
-function choiceKey(answer: string, choices?: string[]): string {
+export function choiceKey(answer: string, choices?: string[]): string {
   const a = answer.trim();
   const k = choices?.findIndex((c) => c.trim() === a) ?? -1;
   if (k >= 0) return LETTERS[k];
@@ -75,6 +75,8 @@ export function score(output: string, answer: string, cfg: AnswerConfig, choices
       const x = normalize(output, cfg.ignore_case);
       return { extracted: x, correct: x === normalize(answer, cfg.ignore_case) };
     }
+    case 'loglikelihood':
+      throw new GradusError('answer.kind "loglikelihood" scores choices by their log-probability, not generated text', 'Use it with the openai evaluator on a completions endpoint.');
     case 'regex': {
       const re = new RegExp(cfg.pattern ?? '(.*)', cfg.ignore_case ? 'i' : '');
       const m = output.match(re);

@@ -13,6 +13,7 @@ import type { StudyConfig } from '../study/config.js';
 import type { StudyItem } from '../study/items.js';
 import { checkAnswerConfig, LETTERS, score } from './extract.js';
 import { HttpFailure, mapLimit, postJson, waitReady } from './http.js';
+import { choiceRequest, goldIndex, pickChoice } from './loglikelihood.js';
 
 type OpenAIConfig = Extract<StudyConfig['evaluator'], { kind: 'openai' }>;
 
@@ -28,6 +29,7 @@ export function renderPrompt(template: string, item: StudyItem): string {
 
 export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {
   checkAnswerConfig(cfg.answer);
+  if (cfg.answer.kind === 'loglikelihood' && cfg.endpoint !== 'completions') throw new GradusError('field evaluator.endpoint: answer.kind "loglikelihood" reads prompt log-probabilities, which only the completions endpoint echoes', 'Set evaluator.endpoint: completions.');
   const base = cfg.base_url.replace(/\/+$/, '');
   const headers = (): Record<string, string> => {
     if (!cfg.api_key_env) return {};
@@ -46,6 +48,14 @@ export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {
     if (typeof text !== 'string') throw new HttpFailure(`the server's answer has no ${cfg.endpoint === 'chat' ? 'choices[0].message.content' : 'choices[0].text'}`, false);
     return text;
   };
+  const scoreByLoglikelihood = async (model: string, item: StudyItem, h: Record<string, string>, signal: AbortSignal): Promise<ItemResult> => {
+    if (!item.choices?.length) throw new CellFailure(`item ${item.id} has no choices; answer.kind "loglikelihood" scores multiple-choice items (data.fields.choices)`);
+    const { body, read } = choiceRequest(model, renderPrompt(cfg.prompt_template, item), item.choices, cfg.answer.delimiter ?? ' ');
+    const lls = read(await postJson(`${base}/completions`, body, { headers: h, timeoutMs: cfg.timeout_s * 1000, retries: cfg.retries, signal }));
+    const pick = pickChoice(lls, item.choices, cfg.answer.normalize ?? 'none');
+    const result = { id: item.id, bin: item.bin, correct: pick === goldIndex(item.answer, item.choices), output: null, extracted: LETTERS[pick], loglikelihoods: lls };
+    return result;
+  };
   return {
     concurrent: cfg.server === undefined,
     async evaluate(ctx: CellContext, items: StudyItem[]): Promise<ItemResult[]> {
@@ -63,6 +73,12 @@ export function openaiEvaluator(cfg: OpenAIConfig): Evaluator {
           ctx.say(`${ctx.cell.id}: starting the server for ${model}`);
           const ok = await waitReady(`${base}/models`, cfg.server.ready_timeout_s * 1000, ctx.signal, () => !exited, h);
           if (!ok) throw new CellFailure(exited ? 'the server command exited before it answered' : `the server did not answer ${base}/models within ${cfg.server.ready_timeout_s} s`, serverLog);
+        }
+        if (cfg.answer.kind === 'loglikelihood') {
+          return await mapLimit(items, cfg.concurrency, (item) => scoreByLoglikelihood(model, item, h, ctx.signal).catch((e) => {
+            if (e instanceof HttpFailure || !(e instanceof GradusError || e instanceof CellFailure)) throw new CellFailure(`item ${item.id}: ${(e as Error).message}`, server ? serverLog : undefined);
+            throw e;
+          }));
         }
         return await mapLimit(items, cfg.concurrency, async (item) => {
           let output: string;

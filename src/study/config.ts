@@ -69,9 +69,12 @@ const noneLearner = z.object({ kind: z.literal('none'), model: z.string().defaul
 
 const answer = z
   .object({
-    kind: z.enum(['choice', 'number', 'exact', 'regex']).default('exact'),
+    kind: z.enum(['choice', 'number', 'exact', 'regex', 'loglikelihood']).default('exact'),
     pattern: z.string().optional(),
     ignore_case: z.boolean().default(false),
+    // loglikelihood (multiple choice, as lm-evaluation-harness): normalization and lm-eval's target_delimiter
+    normalize: z.enum(['none', 'length', 'bytes']).optional(),
+    delimiter: z.string().optional(),
   })
   .strict();
 const openaiEvaluator = z
