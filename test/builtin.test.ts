@@ -100,11 +100,11 @@ test('gradus serve answers OpenAI-style requests over HTTP exactly as gradus ans
     const models = await (await fetch(`${url}/models`)).json();
     assert.equal(models.data[0].id, 'tiny');
     const post = (p: string, body: unknown) => fetch(`${url}/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const c = await (await post('completions', { model: 'tiny', prompt: xs.slice(0, 5).map((x) => x.prompt), max_tokens: 16 })).json();
+    const c = await (await post('completions', { model: 'tiny', prompt: xs.slice(0, 5).map((x) => x.prompt), max_tokens: 6 })).json();
     assert.equal(c.object, 'text_completion');
     assert.deepEqual(c.choices.map((x: { text: string }) => x.text), answers.slice(0, 5).map((a) => a.output));
     // concurrent chat requests are batched and each gets its own answer
-    const chats = await Promise.all(xs.slice(5, 25).map(async (x) => (await post('chat/completions', { model: 'tiny', messages: [{ role: 'user', content: x.prompt }], max_tokens: 16, temperature: 0 })).json()));
+    const chats = await Promise.all(xs.slice(5, 25).map(async (x) => (await post('chat/completions', { model: 'tiny', messages: [{ role: 'user', content: x.prompt }], max_tokens: 6, temperature: 0 })).json()));
     assert.deepEqual(chats.map((j) => j.choices[0].message.content), answers.slice(5, 25).map((a) => a.output));
     const cut = await (await post('completions', { model: 'tiny', prompt: xs[0].prompt, max_tokens: 1 })).json();
     assert.equal(cut.choices[0].text, answers[0].output.slice(0, 1));
@@ -125,7 +125,14 @@ test('gradus demo --quick runs the whole pipeline end to end, resumes, and its o
   assert.match(r.stdout, /mean gain on the training bin [+-]\d+\.\d points; at distance 1 [+-]\d+\.\d points; at the farthest distance \(4\) [+-]\d+\.\d points/);
   for (const f of ['items.jsonl', 'zoo/responses.csv', 'fit/items.csv', 'bins.csv', 'grid.csv', 'analysis.json', 'study.yaml']) assert.ok(fs.existsSync(path.join(out, f)), f);
   const zoo = JSON.parse(fs.readFileSync(path.join(out, 'zoo/zoo.json'), 'utf8'));
-  assert.equal(zoo.models.length, 12);
+  // 2 runs saved every 20 of 600 steps: enough models that a Rasch b (one value per sum score) has room
+  assert.equal(zoo.models.length, 60);
+  // every level the study scores reaches the zoo's training (the run on all levels), none left out
+  const studyLevels = new Set(fs.readFileSync(path.join(out, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).level as number));
+  assert.equal(studyLevels.size, 7);
+  for (const l of studyLevels) assert.ok(zoo.training_levels['w64-all-s1'][`sort/${l}`].prompts > 0, `level ${l} never trained on`);
+  const studyPrompts = new Set(fs.readFileSync(path.join(out, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).prompt as string));
+  assert.equal(studyPrompts.size, 500);
   const accs = zoo.models.map((m: { accuracy: number }) => m.accuracy);
   assert.ok(Math.max(...accs) - Math.min(...accs) > 0.2, `zoo accuracies ${accs}`);
   const a = JSON.parse(fs.readFileSync(path.join(out, 'analysis.json'), 'utf8'));
@@ -133,6 +140,15 @@ test('gradus demo --quick runs the whole pipeline end to end, resumes, and its o
   assert.ok(a.gain_matrix.gain.every((row: unknown[]) => row.every((x) => typeof x === 'number')));
   // the zoo's answers make a real difficulty scale: easier bins are answered better by the base model
   assert.ok(a.baseline_accuracy[0] > a.baseline_accuracy[4], `baseline by bin ${a.baseline_accuracy}`);
+  // and the knob explains it: difficulty rises with the number of letters to sort, level by level. The quick zoo
+  // (2 runs) gives Spearman 0.78 [0.73, 0.81]: the three longest levels, which only one run learns, overlap
+  assert.equal(a.knob.feature, 'level');
+  assert.ok(a.knob.spearman.estimate >= 0.7, `Spearman(level, b) ${a.knob.spearman.estimate}`);
+  const medians = a.knob.per_level.map((p: { median_b: number }) => p.median_b);
+  assert.equal(medians.length, 7);
+  medians.slice(1).forEach((m: number, k: number) => assert.ok(m > medians[k], `median b by level ${medians}`));
+  assert.ok(a.knob.spearman.ci_low <= a.knob.spearman.estimate && a.knob.spearman.estimate <= a.knob.spearman.ci_high);
+  assert.match(r.stdout, /difficulty follows the knob: Spearman\(level, b\) 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\]/);
   const again = await cliAsync(['demo', '--quick', '--out', out]);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /\[1\/5\] .*already done, kept/);

@@ -7,7 +7,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
-import { writeTaskItems } from '../tasks/write.js';
+import { shareLevels } from '../tasks/shareLevels.js';
+import { safeJson } from '../util/csv.js';
+import { knobAgreement, recordKnob, type KnobAgreement } from './knob.js';
 import { buildZoo, readZoo } from '../tinylm/zoo.js';
 import { fitFiles } from '../irt/fitFiles.js';
 import { binsFromFit } from '../difficulty/binsFromFit.js';
@@ -48,6 +50,8 @@ export interface DemoResult {
   study: StudyRunResult;
   files: Record<string, string>;
   seconds: Record<string, number>;
+  /** how well the family's level explains the zoo's difficulty */
+  knob: KnobAgreement;
 }
 
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
@@ -64,6 +68,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     config: path.join(out, 'study.yaml'),
     grid: path.join(out, 'grid.csv'),
     analysis: path.join(out, 'analysis.json'),
+    levels: path.join(out, 'levels.json'),
   };
   const seconds: Record<string, number> = {};
   const stage = async <T>(n: number, name: string, done: boolean, work: () => Promise<T> | T): Promise<T | undefined> => {
@@ -79,7 +84,13 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     say(`[${n}/5] ${name}: done in ${seconds[name].toFixed(1)} s`);
     return r;
   };
-  await stage(1, `items (${s.items} ${s.family})`, fs.existsSync(f.items), () => writeTaskItems(f.items, [s.family], s.items, 1));
+  // half of each level's distinct prompts at most, so the zoo trains on every level the study scores
+  await stage(1, `items (${s.items} ${s.family}, leaving half of each level's prompts to the zoo)`, fs.existsSync(f.items), () => {
+    const { items, levels } = shareLevels(s.family, s.items, 1);
+    writeFileAtomic(f.levels, safeJson(levels));
+    writeFileAtomic(f.items, items.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    for (const l of levels) if (l.left_out) say(`      level ${l.level} left out: only ${l.distinct} distinct prompts, too few to split between the study and the zoo`);
+  });
   await stage(2, 'zoo: train small models and collect their answers', fs.existsSync(path.join(f.zoo, 'zoo.json')), () =>
     buildZoo({ items: f.items, out: f.zoo, quick: o.quick, signal: o.signal, progress: o.zooProgress, onLine: o.zooProgress ? undefined : (l) => say(`      ${l}`) }),
   );
@@ -113,7 +124,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   await stage(4, `grid: fine-tune the base (${path.basename(base.checkpoint)}, ${(100 * base.accuracy).toFixed(0)}% right) on each bin`, false, async () => {
     study = await runStudy(f.config, out, { signal: o.signal, progress: o.progress });
   });
+  const knob = knobAgreement(f.fit, f.items);
+  recordKnob(f.analysis, knob);
   const report = path.join(out, 'report.html');
   await stage(5, 'report', false, () => writeReport(out, { out: report, png: path.join(out, 'figures') }));
-  return { study: study!, files: { ...f, report }, seconds };
+  return { study: study!, files: { ...f, report }, seconds, knob };
 }

@@ -8,9 +8,12 @@ import { GradusError } from '../errors.js';
 /** the `answer` block of an evaluator's config: how its output is read */
 export const answerSchema = z
   .object({
-    kind: z.enum(['choice', 'number', 'exact', 'regex']).default('exact'),
+    kind: z.enum(['choice', 'number', 'exact', 'regex', 'loglikelihood']).default('exact'),
     pattern: z.string().optional(),
     ignore_case: z.boolean().default(false),
+    // loglikelihood (multiple choice, as lm-evaluation-harness): normalization and lm-eval's target_delimiter
+    normalize: z.enum(['none', 'length', 'bytes']).optional(),
+    delimiter: z.string().optional(),
   })
   .strict();
 export type AnswerConfig = z.infer<typeof answerSchema>;
@@ -58,7 +61,7 @@ export function extractNumber(output: string): string | null {
   return last.replace(/,/g, '');
 }
 
-function choiceKey(answer: string, choices?: string[]): string {
+export function choiceKey(answer: string, choices?: string[]): string {
   const a = answer.trim();
   const k = choices?.findIndex((c) => c.trim() === a) ?? -1;
   if (k >= 0) return LETTERS[k];
@@ -85,6 +88,8 @@ export function score(output: string, answer: string, cfg: AnswerConfig, choices
       const x = normalize(output, cfg.ignore_case);
       return { extracted: x, correct: x === normalize(answer, cfg.ignore_case) };
     }
+    case 'loglikelihood':
+      throw new GradusError('answer.kind "loglikelihood" scores choices by their log-probability, not generated text', 'Use it with the openai evaluator on a completions endpoint.');
     case 'regex': {
       const re = new RegExp(cfg.pattern ?? '(.*)', cfg.ignore_case ? 'i' : '');
       const m = output.match(re);

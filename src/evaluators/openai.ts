@@ -14,6 +14,7 @@ import { argv, env, int } from '../plugins/schema.js';
 import { definePlugin } from '../plugins/registry.js';
 import { answerSchema, checkAnswerConfig, LETTERS, score } from './extract.js';
 import { freePort, HttpFailure, mapLimit, postJson, waitReady } from './http.js';
+import { choiceRequest, goldIndex, pickChoice } from './loglikelihood.js';
 
 const PORT = '{port}';
 
@@ -56,6 +57,7 @@ export const openaiEvaluator = definePlugin(schema, openaiEvaluatorFor);
 function openaiEvaluatorFor(cfg: OpenAIConfig): Evaluator {
   checkAnswerConfig(cfg.answer);
   if (cfg.base_url.includes(PORT) && !cfg.server) throw new GradusError('evaluator.base_url names {port}, which only a server that gradus starts (evaluator.server) has', 'Give the port of your server in base_url, or add evaluator.server with {port} in its command.');
+  if (cfg.answer.kind === 'loglikelihood' && cfg.endpoint !== 'completions') throw new GradusError('field evaluator.endpoint: answer.kind "loglikelihood" reads prompt log-probabilities, which only the completions endpoint echoes', 'Set evaluator.endpoint: completions.');
   const headers = (): Record<string, string> => {
     if (!cfg.api_key_env) return {};
     const key = process.env[cfg.api_key_env];
@@ -72,6 +74,13 @@ function openaiEvaluatorFor(cfg: OpenAIConfig): Evaluator {
     const text = cfg.endpoint === 'chat' ? c?.message?.content : c?.text;
     if (typeof text !== 'string') throw new HttpFailure(`the server's answer has no ${cfg.endpoint === 'chat' ? 'choices[0].message.content' : 'choices[0].text'}`, false);
     return text;
+  };
+  const scoreByLoglikelihood = async (base: string, model: string, item: StudyItem, h: Record<string, string>, signal: AbortSignal): Promise<ItemResult> => {
+    if (!item.choices?.length) throw new CellFailure(`item ${item.id} has no choices; answer.kind "loglikelihood" scores multiple-choice items (data.fields.choices)`);
+    const { body, read } = choiceRequest(model, renderPrompt(cfg.prompt_template, item), item.choices, cfg.answer.delimiter ?? ' ');
+    const lls = read(await postJson(`${base}/completions`, body, { headers: h, timeoutMs: cfg.timeout_s * 1000, retries: cfg.retries, signal }));
+    const pick = pickChoice(lls, item.choices, cfg.answer.normalize ?? 'none');
+    return { id: item.id, bin: item.bin, correct: pick === goldIndex(item.answer, item.choices), output: null, extracted: LETTERS[pick], loglikelihoods: lls };
   };
   return {
     concurrent: cfg.server === undefined,
@@ -92,6 +101,12 @@ function openaiEvaluatorFor(cfg: OpenAIConfig): Evaluator {
           ctx.say(`${ctx.cell.id}: starting the server for ${model}`);
           const ok = await waitReady(`${base}/models`, cfg.server.ready_timeout_s * 1000, ctx.signal, () => !exited, h);
           if (!ok) throw new CellFailure(exited ? 'the server command exited before it answered' : `the server did not answer ${base}/models within ${cfg.server.ready_timeout_s} s`, serverLog);
+        }
+        if (cfg.answer.kind === 'loglikelihood') {
+          return await mapLimit(items, cfg.concurrency, (item) => scoreByLoglikelihood(base, model, item, h, ctx.signal).catch((e) => {
+            if (e instanceof HttpFailure || !(e instanceof GradusError || e instanceof CellFailure)) throw new CellFailure(`item ${item.id}: ${(e as Error).message}`, server ? serverLog : undefined);
+            throw e;
+          }));
         }
         return await mapLimit(items, cfg.concurrency, async (item) => {
           let output: string;

@@ -150,9 +150,12 @@ function agreement(d: ReportData): Figure | null {
   const rank = values.map((v) => order.indexOf(v.label));
   const rho = spearman(rank, values.map((v) => v.difficulty));
   const tau = kendallTauB(rank, values.map((v) => v.difficulty));
+  // a demo's analysis.json carries the knob's agreement with its bootstrap interval
+  const knob = d.study?.analysis.knob as { feature: string; spearman: { ci_low: number; ci_high: number } } | undefined;
+  const interval = knob?.feature === d.label ? ` [${knob.spearman.ci_low.toFixed(3)}, ${knob.spearman.ci_high.toFixed(3)}]` : '';
   return {
-    id: 'agreement', section: 'Agreement', title: `${d.label} vs difficulty: Spearman ${rho.toFixed(3)}, Kendall τb ${tau.toFixed(3)}`,
-    caption: `Each item's difficulty by its ${d.label} (box: quartiles; ticks: items). gradus agree gives intervals.`,
+    id: 'agreement', section: 'Agreement', title: `${d.label} vs difficulty: Spearman ${rho.toFixed(3)}${interval}, Kendall τb ${tau.toFixed(3)}`,
+    caption: `Each item's difficulty by its ${d.label} (box: quartiles; ticks: items). ${interval ? 'In brackets: 95% bootstrap interval over items (analysis.json, knob).' : 'gradus agree gives intervals.'}`,
     spec: base(values, { layer: [
       { mark: { type: 'boxplot', extent: 1.5, opacity: 0.5 }, encoding: { x: { field: 'label', type: 'ordinal', sort: order, title: d.label }, y: { field: 'difficulty', type: 'quantitative' } } },
       { mark: { type: 'tick', opacity: 0.3, tooltip: true }, encoding: { x: { field: 'label', type: 'ordinal', sort: order }, y: { field: 'difficulty', type: 'quantitative' }, tooltip: [{ field: 'item' }, { field: 'difficulty', type: 'quantitative', format: '.3f' }] } },

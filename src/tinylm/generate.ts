@@ -7,10 +7,15 @@ import { EOS, promptIds } from './tokenizer.js';
 import type { LiveModel } from './runtime.js';
 
 export async function generate(m: LiveModel, prompts: string[], o: { batch?: number; maxNew?: number } = {}): Promise<string[]> {
+  const ids = await generateIds(m, prompts.map((p) => promptIds(m.tok, p)), o);
+  return ids.map((x) => m.tok.decode(x));
+}
+
+/** The same on token ids: each row's new tokens, up to and without EOS. */
+export async function generateIds(m: LiveModel, encoded: number[][], o: { batch?: number; maxNew?: number } = {}): Promise<number[][]> {
   const { tf } = m;
-  const out = new Array<string>(prompts.length).fill('');
+  const out = encoded.map((): number[] => []);
   const byLen = new Map<number, number[]>();
-  const encoded = prompts.map((p) => promptIds(m.tok, p));
   encoded.forEach((ids, k) => {
     if (!byLen.has(ids.length)) byLen.set(ids.length, []);
     byLen.get(ids.length)!.push(k);
@@ -32,7 +37,11 @@ export async function generate(m: LiveModel, prompts: string[], o: { batch?: num
           if (ids[b] === EOS) done[b] = 1;
         });
       }
-      rows.forEach((k, b) => { out[k] = m.tok.decode(seqs[b].slice(len)); });
+      rows.forEach((k, b) => {
+        const fresh = seqs[b].slice(len);
+        const end = fresh.indexOf(EOS);
+        out[k] = end >= 0 ? fresh.slice(0, end) : fresh;
+      });
     }
   }
   return out;

@@ -1,13 +1,17 @@
 /**
- * An OpenAI-compatible HTTP server for a built-in checkpoint: GET /v1/models, POST /v1/completions (prompt a string
- * or a list) and /v1/chat/completions (the last user message is the prompt). Decoding is greedy whatever the
- * temperature. Requests that arrive together are decoded in one batch.
+ * An OpenAI-compatible HTTP server for a built-in checkpoint, as vLLM serves one: GET /v1/models, POST
+ * /v1/completions (a prompt or a list; echo, logprobs, max_tokens 0 for scoring) and /v1/chat/completions (one
+ * user message), streamed as Server-Sent Events on request. Decoding is greedy. Requests that arrive together are
+ * decoded in one batch; a whole answer is decoded before its first chunk is sent (milliseconds for this model).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { loadCheckpoint } from './checkpoint.js';
 import { liveModel, type LiveModel } from './runtime.js';
-import { generate } from './generate.js';
+import { generateIds } from './generate.js';
+import { parseRequest, RequestError } from './openaiRequest.js';
+import { finishOutcome, planPrompt, type Outcome, type Planned } from './completion.js';
+import { responseBody, sendSse, streamChunks } from './openaiResponse.js';
 
 export interface ServeOptions {
   port?: number;
@@ -22,25 +26,10 @@ export interface Served {
 }
 
 interface Pending {
-  prompt: string;
+  ids: number[];
   maxTokens: number;
-  stop: string[];
-  resolve(text: string): void;
+  resolve(ids: number[]): void;
   reject(e: unknown): void;
-}
-
-function cut(text: string, maxTokens: number, stop: string[]): { text: string; finish: 'stop' | 'length' } {
-  let t = text;
-  let finish: 'stop' | 'length' = 'stop';
-  for (const s of stop) {
-    const k = s ? t.indexOf(s) : -1;
-    if (k >= 0) t = t.slice(0, k);
-  }
-  if ([...t].length > maxTokens) {
-    t = [...t].slice(0, maxTokens).join('');
-    finish = 'length';
-  }
-  return { text: t, finish };
 }
 
 export async function serveCheckpoint(ckpt: string, o: ServeOptions = {}): Promise<Served> {
@@ -55,7 +44,8 @@ export async function serveCheckpoint(ckpt: string, o: ServeOptions = {}): Promi
     const batch = queue;
     queue = [];
     try {
-      const outs = await generate(model, batch.map((p) => p.prompt), { maxNew: Math.max(...batch.map((p) => p.maxTokens)) + 1 });
+      // one more token than asked, to see whether the answer ended there
+      const outs = await generateIds(model, batch.map((p) => p.ids), { maxNew: Math.max(...batch.map((p) => p.maxTokens)) + 1 });
       batch.forEach((p, k) => p.resolve(outs[k]));
     } catch (e) {
       batch.forEach((p) => p.reject(e));
@@ -64,57 +54,48 @@ export async function serveCheckpoint(ckpt: string, o: ServeOptions = {}): Promi
       void pump();
     }
   };
-  const complete = (prompt: string, maxTokens: number, stop: string[]) =>
-    new Promise<string>((resolve, reject) => {
-      queue.push({ prompt, maxTokens, stop, resolve, reject });
-      setImmediate(() => void pump());
-    });
+  const decode = (p: Planned) =>
+    p.maxTokens === 0
+      ? Promise.resolve([])
+      : new Promise<number[]>((resolve, reject) => {
+        queue.push({ ids: p.ids, maxTokens: p.maxTokens, resolve, reject });
+        setImmediate(() => void pump());
+      });
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   };
-  const fail = (res: http.ServerResponse, status: number, message: string) => send(res, status, { error: { message, type: status === 404 ? 'not_found_error' : 'invalid_request_error', code: status } });
+  // vLLM's error shape: the OpenAI client reads error.message and the status
+  const fail = (res: http.ServerResponse, status: number, message: string, param: string | null = null) =>
+    send(res, status, { error: { message, type: status === 404 ? 'NotFoundError' : status >= 500 ? 'InternalServerError' : 'BadRequestError', param, code: status } });
   let counter = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const url = (req.url ?? '').split('?')[0].replace(/\/+$/, '');
-      if (req.method === 'GET' && url === '/v1/models') return send(res, 200, { object: 'list', data: [{ id: name, object: 'model', owned_by: 'gradus' }] });
+      if (req.method === 'GET' && url === '/v1/models') return send(res, 200, { object: 'list', data: [{ id: name, object: 'model', created: 0, owned_by: 'gradus', max_model_len: model.config.maxLen }] });
       if (req.method === 'GET' && url === '/health') return send(res, 200, { ok: true });
       const chat = url === '/v1/chat/completions';
       if (req.method !== 'POST' || (!chat && url !== '/v1/completions')) return fail(res, 404, `no route ${req.method} ${url}`);
-      let q: Record<string, unknown>;
+      let body: unknown;
       try {
-        q = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
       } catch {
         return fail(res, 400, 'the body is not valid JSON');
       }
-      if (q.model !== undefined && !accepted.has(String(q.model))) return fail(res, 404, `the model ${JSON.stringify(q.model)} does not exist; this server has ${JSON.stringify(name)}`);
-      const maxTokens = typeof q.max_tokens === 'number' && q.max_tokens > 0 ? q.max_tokens : 16;
-      const stop = typeof q.stop === 'string' ? [q.stop] : Array.isArray(q.stop) ? q.stop.map(String) : [];
-      let prompts: string[];
-      if (chat) {
-        const msgs = Array.isArray(q.messages) ? (q.messages as Array<{ role?: string; content?: unknown }>) : [];
-        const user = msgs.filter((m) => m.role === 'user').pop();
-        const content = typeof user?.content === 'string' ? user.content : Array.isArray(user?.content) ? (user!.content as Array<{ text?: string }>).map((p) => p.text ?? '').join('') : undefined;
-        if (content === undefined) return fail(res, 400, 'messages must hold a user message with text content');
-        prompts = [content];
-      } else if (typeof q.prompt === 'string') prompts = [q.prompt];
-      else if (Array.isArray(q.prompt) && q.prompt.every((p) => typeof p === 'string')) prompts = q.prompt as string[];
-      else return fail(res, 400, 'prompt must be a string or a list of strings');
       try {
-        const texts = await Promise.all(prompts.map((p) => complete(p, maxTokens, stop)));
-        const id = `gradus-${++counter}`;
-        const created = Math.floor(Date.now() / 1000);
-        const choices = texts.map((t, index) => {
-          const c = cut(t, maxTokens, stop);
-          return chat ? { index, message: { role: 'assistant', content: c.text }, finish_reason: c.finish } : { index, text: c.text, logprobs: null, finish_reason: c.finish };
-        });
-        const completion = texts.reduce((s, t) => s + [...cut(t, maxTokens, stop).text].length, 0);
-        const promptTokens = prompts.reduce((s, p) => s + [...p].length + 2, 0);
-        send(res, 200, { id, object: chat ? 'chat.completion' : 'text_completion', created, model: name, choices, usage: { prompt_tokens: promptTokens, completion_tokens: completion, total_tokens: promptTokens + completion } });
+        const q = parseRequest(body, chat);
+        if (q.model !== undefined && !accepted.has(q.model)) return fail(res, 404, `The model \`${q.model}\` does not exist; this server has ${JSON.stringify(name)}.`, 'model');
+        const planned = q.prompts.map((p) => planPrompt(model, q, p));
+        const generated = await Promise.all(planned.map(decode));
+        const outs: Outcome[] = [];
+        for (let k = 0; k < planned.length; k++) outs.push(await finishOutcome(model, q, planned[k], generated[k]));
+        const meta = { id: `${chat ? 'chatcmpl' : 'cmpl'}-gradus-${++counter}`, created: Math.floor(Date.now() / 1000), model: name, chat };
+        if (q.stream) sendSse(res, streamChunks(meta, outs, q.includeUsage));
+        else send(res, 200, responseBody(meta, outs));
       } catch (e) {
-        fail(res, 500, `generation failed: ${(e as Error).message}`);
+        if (e instanceof RequestError) fail(res, e.status, e.message, e.param);
+        else fail(res, 500, `generation failed: ${(e as Error).message}`);
       }
     });
   });

@@ -34,3 +34,24 @@ export function makeTokenizer(chars: string[]): Tokenizer {
 export function promptIds(tok: Tokenizer, prompt: string): number[] {
   return [BOS, ...tok.encode(prompt), SEP];
 }
+
+/** How special tokens are written in text sent to `gradus serve`, as chat models write theirs (<|im_start|>). */
+export const SPECIAL_TEXT: Record<number, string> = { [BOS]: '<|bos|>', [SEP]: '<|sep|>', [EOS]: '<|eos|>' };
+const SPECIAL_RE = /<\|(bos|sep|eos)\|>/g;
+
+/** Text to tokens, each with the text it came from: characters, and special tokens written as SPECIAL_TEXT. */
+export function textPieces(tok: Tokenizer, text: string): Array<{ id: number; text: string }> {
+  const out: Array<{ id: number; text: string }> = [];
+  const plain = (s: string) => {
+    const ids = tok.encode(s);
+    [...s].forEach((c, k) => out.push({ id: ids[k], text: c }));
+  };
+  let at = 0;
+  for (const m of text.matchAll(SPECIAL_RE)) {
+    plain(text.slice(at, m.index));
+    out.push({ id: m[1] === 'bos' ? BOS : m[1] === 'sep' ? SEP : EOS, text: m[0] });
+    at = m.index + m[0].length;
+  }
+  plain(text.slice(at));
+  return out;
+}

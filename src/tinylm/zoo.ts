@@ -12,10 +12,11 @@ import { GradusError } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { csvField, safeJson } from '../util/csv.js';
 import { describeOutcome, runLogged } from '../util/runCommand.js';
-import { generateItems, FAMILIES } from '../tasks/families.js';
+import { generateItems, FAMILIES, type TaskItem } from '../tasks/families.js';
 import { gradusArgv } from '../util/gradusBin.js';
-import { isCheckpoint, trainCheckpoint } from './api.js';
-import { answerItemsFile } from './answerFile.js';
+import { isCheckpoint, loadCheckpoint, trainCheckpoint } from './api.js';
+import { liveModel } from './runtime.js';
+import { greedyAnswers } from './logprobs.js';
 import type { Progress } from '../util/progress.js';
 
 export interface ZooRun {
@@ -39,37 +40,50 @@ export interface ZooPlan {
 export function defaultRuns(quick: boolean): ZooRun[] {
   if (quick) {
     return [
-      { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 600, saveEvery: 100, lr: 2e-3 },
-      { name: 'w32-easy-s2', d: 32, mixture: 'easy', seed: 2, steps: 600, saveEvery: 100, lr: 2e-3 },
+      { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 600, saveEvery: 20, lr: 2e-3 },
+      { name: 'w32-easy-s2', d: 32, mixture: 'easy', seed: 2, steps: 600, saveEvery: 20, lr: 2e-3 },
     ];
   }
   return [
-    { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 1000, saveEvery: 125, lr: 2e-3 },
-    { name: 'w32-all-s2', d: 32, mixture: 'all', seed: 2, steps: 1000, saveEvery: 125, lr: 2e-3 },
-    { name: 'w64-easy-s3', d: 64, mixture: 'easy', seed: 3, steps: 750, saveEvery: 125, lr: 2e-3 },
-    { name: 'w32-easy-s4', d: 32, mixture: 'easy', seed: 4, steps: 750, saveEvery: 125, lr: 2e-3 },
+    { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 1000, saveEvery: 25, lr: 2e-3 },
+    { name: 'w32-all-s2', d: 32, mixture: 'all', seed: 2, steps: 1000, saveEvery: 25, lr: 2e-3 },
+    { name: 'w64-easy-s3', d: 64, mixture: 'easy', seed: 3, steps: 750, saveEvery: 25, lr: 2e-3 },
+    { name: 'w32-easy-s4', d: 32, mixture: 'easy', seed: 4, steps: 750, saveEvery: 25, lr: 2e-3 },
   ];
 }
 
 const planFile = (dir: string) => path.join(dir, 'zoo-plan.json');
 const runDir = (dir: string, run: string) => path.join(dir, 'runs', run);
 
-function readItems(file: string): Array<{ id: string; prompt: string; family?: string; level?: number }> {
+function readItems(file: string): Array<{ id: string; prompt: string; answer: string; family?: string; level?: number }> {
   if (!fs.existsSync(file)) throw new GradusError('no such items file', 'Make one with `gradus tasks generate`.', { file });
   return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-/** The zoo's own training items: same families, prompts disjoint from the study's. */
-function trainingItems(plan: ZooPlan, run: ZooRun) {
+/**
+ * The zoo's own training items: same families, prompts disjoint from the study's. A level with few prompts left
+ * (2-letter sorting: 50) has them repeated until it weighs as much as the others, so the order in which the runs
+ * learn the levels follows their difficulty, not how many prompts each has.
+ */
+function trainingItems(plan: ZooPlan, run: ZooRun): TaskItem[] {
   const taken = new Set(readItems(plan.items).map((x) => x.prompt));
   return plan.families.flatMap((f) => {
     const top = FAMILIES[f].levels;
     const maxLevel = run.mixture === 'easy' ? Math.ceil(top / 2) : top;
-    return generateItems(f, plan.trainItems + taken.size, 1000 + run.seed, maxLevel).filter((x) => !taken.has(x.prompt)).slice(0, plan.trainItems);
+    const fresh = generateItems(f, plan.trainItems + taken.size, 1000 + run.seed, maxLevel).filter((x) => !taken.has(x.prompt)).slice(0, plan.trainItems);
+    const byLevel = new Map<number, TaskItem[]>();
+    for (const x of fresh) byLevel.set(x.level, [...(byLevel.get(x.level) ?? []), x]);
+    const most = Math.max(...[...byLevel.values()].map((g) => g.length));
+    return [...byLevel.values()].flatMap((g) => Array.from({ length: most }, (_, k) => g[k % g.length]));
   });
 }
 
-/** One run: train (saving its suite), then answer the study's items with every checkpoint of it. */
+const levelsFile = (dir: string, run: string) => path.join(dir, 'runs', `${run}.levels.json`);
+
+/**
+ * One run: train (saving its suite), then score the study's items with every checkpoint of it. A checkpoint is
+ * right on an item when greedy decoding would give the reference answer, checked in one teacher-forced pass.
+ */
 export async function zooRun(dir: string, name: string, onLine: (s: string) => void = () => undefined): Promise<void> {
   const plan: ZooPlan = JSON.parse(fs.readFileSync(planFile(dir), 'utf8'));
   const run = plan.runs.find((r) => r.name === name);
@@ -77,13 +91,29 @@ export async function zooRun(dir: string, name: string, onLine: (s: string) => v
   const out = runDir(dir, name);
   if (!isCheckpoint(out)) {
     const xs = trainingItems(plan, run);
+    const levels: Record<string, { prompts: number; examples: number }> = {};
+    const seen = new Set<string>();
+    for (const x of xs) {
+      const l = (levels[`${x.family}/${x.level}`] ??= { prompts: 0, examples: 0 });
+      l.examples++;
+      if (!seen.has(x.prompt)) l.prompts++;
+      seen.add(x.prompt);
+    }
+    writeFileAtomic(levelsFile(dir, name), safeJson(levels));
     await trainCheckpoint(xs, { out, steps: run.steps, saveEvery: run.saveEvery, lr: run.lr, seed: run.seed, arch: { d: run.d }, onProgress: (s, l) => onLine(`${name} step ${s} loss ${l.toFixed(3)}`) });
   }
+  const items = readItems(plan.items);
   for (const ck of checkpointsOf(dir, run)) {
     const answers = path.join(dir, 'answers', `${ck.model}.jsonl`);
     if (fs.existsSync(answers)) continue;
-    await answerItemsFile(ck.dir, plan.items, answers);
-    onLine(`${ck.model} answered`);
+    const m = await liveModel(loadCheckpoint(ck.dir));
+    try {
+      const correct = await greedyAnswers(m, items.map((x) => ({ prompt: x.prompt, answer: String(x.answer) })));
+      writeFileAtomic(answers, items.map((x, k) => JSON.stringify({ id: x.id, correct: correct[k] })).join('\n') + '\n');
+    } finally {
+      m.dispose();
+    }
+    onLine(`${ck.model} scored`);
   }
 }
 
@@ -165,7 +195,9 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
   }
   const responses = path.join(o.out, 'responses.csv');
   writeFileAtomic(responses, lines.join('\n') + '\n');
-  writeFileAtomic(path.join(o.out, 'zoo.json'), safeJson({ plan, models }));
+  // what each run trained on, by family and level: every level the study scores should be here
+  const training_levels = Object.fromEntries(plan.runs.map((r) => [r.name, fs.existsSync(levelsFile(o.out, r.name)) ? JSON.parse(fs.readFileSync(levelsFile(o.out, r.name), 'utf8')) : null]));
+  writeFileAtomic(path.join(o.out, 'zoo.json'), safeJson({ plan, models, training_levels }));
   return { responses, models };
 }
 

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/demo.js';
+import { formatKnob } from '../../demo/knob.js';
 import { progressFor } from '../../util/progress.js';
 import { example } from '../options.js';
 
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     const h = r.study.headline;
     process.stdout.write(`\ndemo finished in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${o.out}/grid.csv, ${o.out}/analysis.json${r.files.report ? `, report ${r.files.report}` : ''}\n`);
     process.stdout.write(`mean gain on the training bin ${pts(h.on_training_bin)}; at distance 1 ${pts(h.distance_1)}; at the farthest distance (${h.farthest_distance}) ${pts(h.farthest)}\n`);
+    process.stdout.write(`${formatKnob(r.knob)}\n`);
     if (r.study.failed.length) {
       for (const f of r.study.failed) process.stderr.write(`failed: ${f.cell}: ${f.error}${f.log ? ` (log: ${f.log})` : ''}\n`);
       process.exitCode = 1;
