@@ -80,7 +80,7 @@ describe('library errors name options, the CLI names flags', () => {
 describe('--json means one thing in every command', () => {
   test('every --json is the same flag: no argument, one description', () => {
     const withJson = buildProgram().commands.filter((c) => c.options.some((o) => o.long === '--json'));
-    assert.deepEqual(withJson.map((c) => c.name()).sort(), ['agree', 'bins', 'fit', 'inspect', 'score', 'simulate', 'split', 'stability']);
+    assert.deepEqual(withJson.map((c) => c.name()).sort(), ['agree', 'bins', 'cat', 'collect', 'estimate', 'fit', 'inspect', 'score', 'simulate', 'split', 'stability', 'subset']);
     for (const c of withJson) {
       const o = c.options.find((x) => x.long === '--json')!;
       assert.equal(o.required || o.optional, false, `${c.name()} --json takes no value`);
@@ -122,5 +122,17 @@ describe('--json means one thing in every command', () => {
     const stab = json(['stability', at('sim.csv'), '--bootstrap', '3', '--k', '2', '--out', at('stability.csv')]);
     assert.equal(stab.sameBin.length, 20);
     assert.ok(fs.existsSync(at('stability.csv')));
+    const subset = json(['subset', at('fit'), '--n', '5', '--method', 'random', '--out', at('subset.csv')]);
+    assert.equal(subset.items.length, 5);
+    assert.ok(Math.abs(subset.items.reduce((t: number, x: { weight: number }) => t + x.weight, 0) - 1) < 1e-9);
+    assert.ok(fs.existsSync(at('subset.csv')));
+    const est = json(['estimate', at('fit'), at('sim.csv'), '--subset', at('subset.csv'), '--no-correction', '--out', at('estimates.csv')]);
+    assert.equal(est.rows.length, 120);
+    assert.equal(typeof est.rows[0].accuracy, 'number');
+    assert.ok(fs.existsSync(at('estimates.csv')));
+    const cat = json(['cat', at('fit'), '--replay', at('sim.csv'), '--max-items', '5', '--min-items', '1', '--no-correction', '--quiet', '--out', at('cat')]);
+    assert.equal(cat.stops.length, 120);
+    assert.ok(cat.stops.every((x: { n: number }) => x.n <= 5));
+    assert.ok(fs.existsSync(at('cat/trajectory.csv')));
   });
 });

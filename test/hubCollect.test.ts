@@ -31,16 +31,16 @@ function leaderboard() {
   return { models, gated, repos };
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv, killWhen?: () => boolean): Promise<{ code: number | null; signal: string | null; out: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv, killWhen?: () => boolean): Promise<{ code: number | null; signal: string | null; out: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/gradus.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    let out = '', stdout = '';
+    child.stdout.on('data', (d) => { out += d; stdout += d; });
     child.stderr.on('data', (d) => (out += d));
     const timer = killWhen ? setInterval(() => killWhen() && child.kill('SIGKILL'), 2) : undefined;
     child.on('close', (code, signal) => {
       clearInterval(timer);
-      resolve({ code, signal, out });
+      resolve({ code, signal, out, stdout });
     });
   });
 }
@@ -101,8 +101,13 @@ test('collect: killed mid-way, resumed without fetching a file twice; gated mode
 
     // a rerun fetches nothing and asks the Hub nothing about the models it has
     const n = server.log.length;
-    const third = await run(args, env);
+    const third = await run([...args, '--json'], env);
     assert.equal(third.code, 3);
+    // --json: one document on stdout, the result, whatever the progress lines on stderr
+    const result = JSON.parse(third.stdout);
+    assert.equal(result.done, 30);
+    assert.deepEqual(result.skipped.map((x: { model: string }) => x.model), [gated.model]);
+    assert.equal(result.exitCode, 3);
     const asked = server.log.slice(n);
     assert.deepEqual(asked.filter((r) => r.host === 'store'), []);
     assert.deepEqual([...new Set(asked.map((r) => r.path.split('/tree/')[0]))], [`/api/datasets/${detailsRepo(gated.model)}`]);

@@ -16,7 +16,7 @@ const EVIL_MODEL = '<img src=x onerror=window.__pwned=3>';
 
 function chromiumPath(): string {
   const p = process.env.GRADUS_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((x) => fs.existsSync(x));
-  if (!p) throw new Error('Chromium is not installed: .ci/run installs it with apt-get (Debian package chromium); set GRADUS_CHROMIUM to another binary');
+  if (!p) throw new Error('Chromium is not installed: npm test installs it with apt-get (Debian package chromium, scripts/test-setup.mjs); set GRADUS_CHROMIUM to another binary');
   return p;
 }
 

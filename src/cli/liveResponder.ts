@@ -14,17 +14,17 @@ import { z } from 'zod';
 import { GradusError } from '../errors.js';
 import type { ItemBank } from '../evaluate/bank.js';
 import type { Responder } from '../evaluate/responder.js';
-import { makeEvaluator } from '../evaluators/index.js';
+import { evaluators } from '../evaluators/index.js';
+import type { CellContext, StudyItem } from '../plugins/contract.js';
 import { studySchema } from '../study/config.js';
-import type { CellContext } from '../study/cell.js';
-import { parseItems, type StudyItem } from '../study/items.js';
+import { parseItems } from '../study/items.js';
 
 const evalSchema = z
   .object({
     model: z.string().min(1),
     items: z.string().min(1),
     fields: studySchema.shape.data.shape.fields,
-    evaluator: studySchema.shape.evaluator,
+    evaluator: evaluators.schema,
   })
   .strict();
 
@@ -61,10 +61,10 @@ export function liveResponder(configFile: string, bank: ItemBank, outDir: string
     if (i !== undefined) byBank.set(i, it);
   }
   if (!byBank.size) throw new GradusError(`no item of the items file is in the fit's bank (e.g. ${JSON.stringify(items[0]?.id ?? '')})`, 'Give the texts of the benchmark the fit was made on, with the same ids.', { file: itemsFile });
-  const evaluator = makeEvaluator(cfg.evaluator);
+  const evaluator = evaluators.create(cfg.evaluator);
   const dir = path.resolve(outDir, 'live');
   const ctx = (model: string): CellContext => ({
-    cell: { id: 'cat', strategy: 'baseline', trainBins: [], seed: 0, key: '' },
+    cell: { id: 'cat', strategy: 'baseline', trainBins: [], seed: 0 },
     dir,
     modelPath: model,
     studyDir: path.resolve(outDir),

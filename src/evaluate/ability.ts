@@ -6,6 +6,7 @@
  * per step for EAP.
  */
 import { grid, logNormalWeights } from '../irt/quadrature.js';
+import { modalAbility, type ModalMethod } from '../irt/abilities.js';
 import { logSigmoid, sigmoid } from '../irt/model.js';
 import type { ItemBank } from './bank.js';
 
@@ -100,50 +101,8 @@ export function estimateTheta(bank: ItemBank, ans: Answers, method: Estimator, l
   return modal(bank, ans, method);
 }
 
-/**
- * The root of a decreasing estimating equation by Newton steps kept inside a shrinking bracket: the score for ML,
- * plus the prior's for MAP, plus Warm's J/(2I) for WLE.
- */
-function modal(bank: ItemBank, ans: Answers, method: 'map' | 'ml' | 'wle'): ThetaEstimate {
-  const prior = method === 'map';
-  const at = (t: number) => {
-    let f = 0, info = 0, J = 0;
-    for (let k = 0; k < ans.n; k++) {
-      const i = ans.idx[k];
-      const a = bank.a[i], c = bank.c[i];
-      const s = sigmoid(a * (t - bank.b[i]));
-      const P = c + (1 - c) * s;
-      const dP = a * (1 - c) * s * (1 - s);
-      const pq = Math.max(P * (1 - P), 1e-300);
-      f += ((ans.y[k] - P) * dP) / pq;
-      info += (dP * dP) / pq;
-      if (method === 'wle') J += (dP * a * a * (1 - c) * s * (1 - s) * (1 - 2 * s)) / pq;
-    }
-    if (prior) {
-      f -= (t - bank.mean) / bank.variance;
-      info += 1 / bank.variance;
-    }
-    if (method === 'wle') f += J / (2 * Math.max(info, 1e-300));
-    return { f, info };
-  };
-  let lo = -12, hi = 12;
-  let t = bank.mean;
-  for (let iter = 0; iter < 200; iter++) {
-    const { f, info } = at(t);
-    if (f > 0) lo = t;
-    else hi = t;
-    let next = t + f / Math.max(info, 1e-12);
-    if (!(next > lo && next < hi)) next = (lo + hi) / 2;
-    const done = Math.abs(next - t) < 1e-10;
-    t = next;
-    if (done) break;
-  }
-  const { info } = at(t);
-  if (method === 'wle') {
-    // as mirt: the SE from the curvature of the weighted likelihood, not 1/√I
-    const h = 1e-5 * Math.max(1, Math.abs(t));
-    const curv = -(at(t + h).f - at(t - h).f) / (2 * h);
-    if (curv > 0) return { theta: t, se: 1 / Math.sqrt(curv), fallback: false };
-  }
-  return { theta: t, se: 1 / Math.sqrt(Math.max(info, 1e-300)), fallback: false };
+/** ML, MAP and WLE: the fit's own modal estimator, on the answered items, from the calibration mean. */
+function modal(bank: ItemBank, ans: Answers, method: ModalMethod): ThetaEstimate {
+  const r = modalAbility(bank, ans.idx.subarray(0, ans.n), ans.y.subarray(0, ans.n), { method, mean: bank.mean, variance: bank.variance, start: bank.mean, bound: 12 });
+  return { ...r, fallback: false };
 }

@@ -3,7 +3,7 @@
  * distribution of the calibration models (θ ~ N(0, latent variance), as the fit pinned it), and an id → index map.
  * Items the fit dropped (empty b) are not in the bank.
  */
-import { readCalibratedItems } from '../irt/fitFiles.js';
+import { calibratedItems, readFitFolder } from '../irt/fitFolder.js';
 import type { ItemParams } from '../irt/model.js';
 
 export interface ItemBank extends ItemParams {
@@ -22,12 +22,13 @@ export function makeBank(ids: readonly string[], p: ItemParams, mean = 0, varian
 
 /** The one place that reads a fit folder for evaluation. */
 export function loadBank(fitDir: string): ItemBank {
-  const cal = readCalibratedItems(fitDir);
+  const fit = readFitFolder(fitDir);
+  const cal = calibratedItems(fit);
   const keep: number[] = [];
-  for (let k = 0; k < cal.ids.length; k++) if (!cal.missing[k]) keep.push(k);
+  for (let k = 0; k < fit.items.item.length; k++) if (!cal.missing[k]) keep.push(k);
   const pick = (x: Float64Array) => Float64Array.from(keep, (k) => x[k]);
-  const v = Number(cal.info?.latent_var);
-  const inputs = (cal.info as { inputs?: unknown } | undefined)?.inputs;
-  const bank = makeBank(keep.map((k) => cal.ids[k]), { a: pick(cal.params.a), b: pick(cal.params.b), c: pick(cal.params.c) }, 0, Number.isFinite(v) && v > 0 ? v : 1);
+  const v = Number(fit.info?.latent_var);
+  const inputs = (fit.info as { inputs?: unknown } | undefined)?.inputs;
+  const bank = makeBank(keep.map((k) => fit.items.item[k]), { a: pick(cal.params.a), b: pick(cal.params.b), c: pick(cal.params.c) }, 0, Number.isFinite(v) && v > 0 ? v : 1);
   return Array.isArray(inputs) ? { ...bank, calibration: inputs.map(String) } : bank;
 }

@@ -102,7 +102,7 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const trajectory = path.join(dir, 'trajectory.csv');
   if (fs.existsSync(trajectory)) {
     const before = fs.existsSync(settingsFile) ? (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { settings?: unknown }).settings : undefined;
-    if (JSON.stringify(before) !== JSON.stringify(settings)) throw new GradusError('this folder holds an adaptive test run with other settings', 'Rerun with the same settings to resume, or give a new --out folder.', { file: settingsFile });
+    if (JSON.stringify(before) !== JSON.stringify(settings)) throw new GradusError('this folder holds an adaptive test run with other settings', `Rerun with the same settings to resume, or give a new ${option('out')} folder.`, { file: settingsFile });
   }
   const resume = readTrajectory(trajectory, bank);
   writeFileAtomic(settingsFile, safeJson({ settings, done: false }));

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import { csvField } from '../util/csv.js';
 import type { ItemBank } from './bank.js';
 import type { CatStep } from './cat.js';
@@ -27,10 +27,10 @@ export function readTrajectory(file: string, bank: ItemBank): Resume {
   const rows: Record<string, string>[] = parse(text, { columns: true, skip_empty_lines: true });
   rows.forEach((r, k) => {
     const i = bank.index.get(r.item);
-    if (i === undefined) throw new GradusError(`item ${JSON.stringify(r.item)} is not in the bank`, 'This trajectory belongs to another fit: use a new --out folder.', { file, line: k + 2 });
+    if (i === undefined) throw new GradusError(`item ${JSON.stringify(r.item)} is not in the bank`, `This trajectory belongs to another fit: use a new ${option('out')} folder.`, { file, line: k + 2 });
     const list = out.get(r.model) ?? out.set(r.model, []).get(r.model)!;
-    if (Number(r.step) !== list.length + 1) throw new GradusError(`step ${r.step} of ${JSON.stringify(r.model)} is out of order`, 'The file was edited; use a new --out folder.', { file, line: k + 2 });
-    if (list.some((s) => s.item === i)) throw new GradusError(`item ${JSON.stringify(r.item)} is asked twice for ${JSON.stringify(r.model)}`, 'The file was edited; use a new --out folder.', { file, line: k + 2 });
+    if (Number(r.step) !== list.length + 1) throw new GradusError(`step ${r.step} of ${JSON.stringify(r.model)} is out of order`, `The file was edited; use a new ${option('out')} folder.`, { file, line: k + 2 });
+    if (list.some((s) => s.item === i)) throw new GradusError(`item ${JSON.stringify(r.item)} is asked twice for ${JSON.stringify(r.model)}`, `The file was edited; use a new ${option('out')} folder.`, { file, line: k + 2 });
     list.push({ item: i, correct: Number(r.correct) ? 1 : 0 });
   });
   return out;

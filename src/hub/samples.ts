@@ -3,10 +3,9 @@
  * JSON object per line too, never one array): each line's answer under the group's metric, and the item as the
  * harness saw it (`doc`, `target`, `arguments`).
  */
-import fs from 'node:fs';
-import readline from 'node:readline';
 import { GradusError } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from '../responses/answer.js';
+import { readSampleLines } from '../responses/samplesFile.js';
 import { metricOf, type TaskGroup } from './tasks.js';
 
 export interface SampleAnswer {
@@ -70,27 +69,11 @@ export function itemOf(line: Record<string, unknown>, group: TaskGroup, subtask:
 
 /** Reads a samples file; `onItem`, when given, receives every item as the harness saw it. */
 export async function readSamples(file: string, group: TaskGroup, subtask: string, onItem?: (item: SampleItem) => void): Promise<SamplesRead> {
-  const rl = readline.createInterface({ input: fs.createReadStream(file), crlfDelay: Infinity });
   const answers: SampleAnswer[] = [];
   let metric: string | undefined;
-  let filter: string | undefined;
   let missing = 0;
-  let n = 0;
-  for await (const text of rl) {
-    n++;
-    if (!text.trim()) continue;
-    let s: Record<string, unknown>;
-    try {
-      s = JSON.parse(text);
-    } catch (e) {
-      throw new GradusError(`this line is not valid JSON (${(e as Error).message})`, 'A samples file holds one JSON object per line (also when named .json); delete the file and run collect again to fetch it anew.', { file, line: n });
-    }
-    if (s.doc_id === undefined) throw new GradusError('this sample has no doc_id', 'Samples written by lm-eval --log_samples carry doc_id; check that this is a samples file.', { file, line: n });
-    // where a task logs several filters (strict-match, flexible-extract) the first one is kept, as gradus fit does
-    if (typeof s.filter === 'string') {
-      filter ??= s.filter;
-      if (s.filter !== filter) continue;
-    }
+  const badLineHint = 'A samples file holds one JSON object per line (also when named .json); delete the file and run collect again to fetch it anew.';
+  for await (const { line: n, sample: s } of readSampleLines(file, { badLineHint })) {
     metric ??= metricOf(group, s);
     if (!metric) throw new GradusError(`no ${group.metrics.join(' or ')} in this sample`, `The leaderboard scores ${group.name} by ${group.metrics[0]}; this file does not look like the leaderboard's ${group.name} samples.`, { file, line: n });
     const a = parseAnswer(s[metric]);

@@ -55,50 +55,77 @@ function oneAbility(sp: SparseView, j: number, it: ItemParams, o: AbilityOptions
   const k1 = sp.offsets[j + 1];
   const mean = o.mean ?? 0;
   const variance = o.variance ?? 1;
-  let n = 0;
+  let idx = sp.index.subarray(k0, k1);
+  let y: ArrayLike<number> = sp.value.subarray(k0, k1);
+  if (o.skipItem) {
+    const keep: number[] = [];
+    for (let k = 0; k < idx.length; k++) if (!o.skipItem[idx[k]]) keep.push(k);
+    y = Float64Array.from(keep, (k) => y[k]);
+    idx = Int32Array.from(keep, (k) => idx[k]);
+  }
+  const n = idx.length;
+  if (n === 0) return { theta: mean, se: Math.sqrt(variance) };
   let right = 0;
   let sumA = 0;
-  for (let k = k0; k < k1; k++) {
-    if (o.skipItem?.[sp.index[k]]) continue;
-    n++;
-    right += sp.value[k];
-    sumA += it.a[sp.index[k]];
+  for (let k = 0; k < n; k++) {
+    right += y[k];
+    sumA += it.a[idx[k]];
   }
-  if (n === 0) return { theta: mean, se: Math.sqrt(variance) };
   const meanA = sumA / n;
   // ML for a perfect (zero) score has no finite root: aim at a score 0.3 answers short of it instead.
   const shift = o.method === 'ml' ? (right === n ? -EXTREME_ADJ * meanA : right === 0 ? EXTREME_ADJ * meanA : 0) : 0;
-  // estimating equation f(θ) = 0, decreasing in θ; solved by safeguarded Newton inside a bracket
+  const start = o.method === 'map' ? mean : Math.log((right + 0.5) / (n - right + 0.5));
+  return modalAbility(it, idx, y, { method: o.method as ModalMethod, mean, variance, shift, start });
+}
+
+export type ModalMethod = 'ml' | 'map' | 'wle';
+
+export interface ModalOptions {
+  method: ModalMethod;
+  /** the prior N(mean, variance) of MAP */
+  mean: number;
+  variance: number;
+  /** added to the estimating equation (ML's extreme-score adjustment) */
+  shift?: number;
+  start?: number;
+  /** the bracket θ stays in */
+  bound?: number;
+}
+
+/**
+ * One model's θ from its answers `y[k]` (1/0, or a share) to items `idx[k]`: the root of the estimating equation
+ * f(θ) = score (ML), + the prior's (MAP), + Warm's J/(2I) (WLE), which decreases in θ; solved by Newton steps kept
+ * inside a shrinking bracket. Its SE is 1/√I, except WLE's (below).
+ */
+export function modalAbility(it: ItemParams, idx: ArrayLike<number>, y: ArrayLike<number>, o: ModalOptions): { theta: number; se: number } {
+  const n = idx.length;
   const pt = newItemPoint();
   const evalAt = (t: number) => {
-    let f = shift;
+    let f = o.shift ?? 0;
     let info = 0;
     let J = 0;
-    for (let k = k0; k < k1; k++) {
-      const i = sp.index[k];
-      if (o.skipItem?.[i]) continue;
+    for (let k = 0; k < n; k++) {
+      const i = idx[k];
       const a = it.a[i];
-      const c = it.c[i];
-      const { s, P, pq, dz } = itemPoint(a * (t - it.b[i]), c, pt);
+      const { s, P, pq, dz } = itemPoint(a * (t - it.b[i]), it.c[i], pt);
       const dP = a * dz;
-      f += ((sp.value[k] - P) * dP) / pq;
-      const ii = (dP * dP) / pq;
-      info += ii;
+      f += ((y[k] - P) * dP) / pq;
+      info += (dP * dP) / pq;
       // Warm's correction term: J = Σ P'·P''/(PQ)
       const d2P = a * dP * (1 - 2 * s);
       J += (dP * d2P) / pq;
     }
     if (o.method === 'map') {
-      f -= (t - mean) / variance;
-      info += 1 / variance;
+      f -= (t - o.mean) / o.variance;
+      info += 1 / o.variance;
     }
     if (o.method === 'wle') f += J / (2 * Math.max(info, 1e-300));
     return { f, info };
   };
-  let lo = -10;
-  let hi = 10;
-  let t = o.method === 'map' ? mean : Math.log((right + 0.5) / (n - right + 0.5));
-  t = Math.max(lo + 1, Math.min(hi - 1, t));
+  const bound = o.bound ?? 10;
+  let lo = -bound;
+  let hi = bound;
+  let t = Math.max(lo + 1, Math.min(hi - 1, o.start ?? o.mean));
   for (let iter = 0; iter < 100; iter++) {
     const { f, info } = evalAt(t);
     if (f > 0) lo = t;

@@ -56,6 +56,8 @@ export interface ItemResult {
   correct: boolean;
   output: string | null;
   extracted: string | null;
+  /** answer.kind loglikelihood: each choice's summed log-probability */
+  loglikelihoods?: number[];
 }
 
 export interface Learner {

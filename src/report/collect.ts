@@ -5,8 +5,11 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import { GradusError } from '../errors.js';
+import { readFitFolder } from '../irt/fitFolder.js';
+import type { BinRow } from '../difficulty/bins.js';
+import { readBins } from '../difficulty/binsFile.js';
+import { readStability, type StabilityRow } from '../difficulty/stabilityFile.js';
 import { readItemTable } from '../responses/itemTable.js';
 import { readResponses } from '../responses/read.js';
 import { MISSING } from '../responses/matrix.js';
@@ -18,10 +21,10 @@ export type Row = Record<string, string>;
 export interface ReportData {
   title: string;
   source: string;
-  fit?: { info: Record<string, unknown>; items: Row[]; models: Row[] };
-  bins?: Row[];
+  fit?: { info: Record<string, unknown>; items: FitItem[]; models: FitModel[] };
+  bins?: BinRow[];
   study?: StudyResults;
-  stability?: Row[];
+  stability?: StabilityRow[];
   /** item id → text and other columns of the items file */
   itemInfo?: Map<string, Row>;
   /** per model, accuracy in each bin: [model, bin, n, correct] */
@@ -33,14 +36,15 @@ export interface ReportData {
   notes: string[];
 }
 
+export interface FitItem { item: string; b: number; a: number; c: number; p_correct: number }
+export interface FitModel { model: string; theta: number; se_theta: number; p_correct: number }
+
 export interface CollectOptions {
   items?: string;
   responses?: string;
   label?: string;
   stability?: string;
 }
-
-const csv = (file: string): Row[] => parse(fs.readFileSync(file, 'utf8'), { columns: true, skip_empty_lines: true }) as Row[];
 
 export async function collectReport(input: string, o: CollectOptions = {}): Promise<ReportData> {
   if (!fs.existsSync(input)) throw new GradusError('no such folder or file', 'Give a fit folder, a bins.csv, a study folder or a demo folder.', { file: input });
@@ -50,18 +54,20 @@ export async function collectReport(input: string, o: CollectOptions = {}): Prom
   const d: ReportData = { title: `gradus report: ${path.basename(path.resolve(input))}`, source: path.resolve(input), notes: [] };
   const fitDir = isDir ? (fs.existsSync(at('fit.json')) ? dir : fs.existsSync(at('fit', 'fit.json')) ? at('fit') : undefined) : undefined;
   if (fitDir) {
-    d.fit = { info: JSON.parse(fs.readFileSync(path.join(fitDir, 'fit.json'), 'utf8')), items: csv(path.join(fitDir, 'items.csv')), models: csv(path.join(fitDir, 'models.csv')) };
+    const f = readFitFolder(fitDir);
+    const it = f.items, m = f.models;
+    d.fit = {
+      info: f.info ?? {},
+      items: it.item.map((item, k) => ({ item, b: it.b[k], a: it.a[k], c: it.c[k], p_correct: it.p_correct[k] })),
+      models: m ? m.model.map((model, k) => ({ model, theta: m.theta[k], se_theta: m.se_theta[k], p_correct: m.p_correct[k] })) : [],
+    };
   }
   const binsFile = !isDir && input.endsWith('.csv') ? input : fs.existsSync(at('bins.csv')) ? at('bins.csv') : undefined;
-  if (binsFile) {
-    const rows = csv(binsFile);
-    if (rows.length && !('bin' in rows[0] && 'difficulty' in rows[0])) throw new GradusError('this CSV is not a bins file (columns item,difficulty,bin,split)', 'Give bins.csv from gradus bins, or a folder.', { file: binsFile });
-    d.bins = rows;
-  }
+  if (binsFile) d.bins = readBins(binsFile);
   const study = isDir ? readStudyResults(dir) : null;
   if (study) d.study = study;
   const stab = o.stability ?? (isDir && fs.existsSync(at('stability.csv')) ? at('stability.csv') : undefined);
-  if (stab) d.stability = csv(stab);
+  if (stab) d.stability = readStability(stab);
   const itemsFile = o.items ?? (isDir && fs.existsSync(at('items.jsonl')) ? at('items.jsonl') : undefined);
   if (itemsFile) {
     const t = readItemTable(itemsFile);
@@ -77,10 +83,10 @@ export async function collectReport(input: string, o: CollectOptions = {}): Prom
 }
 
 /** Each model's accuracy in each difficulty bin: the "difficulty-aware" view of a model an eval report should give. */
-async function accuracyByBin(responses: string, bins: Row[]) {
+async function accuracyByBin(responses: string, bins: BinRow[]) {
   const { matrix } = await readResponses(responses);
-  const binOf = new Map(bins.map((r) => [r.item, Number(r.bin)]));
-  const k = Math.max(...bins.map((r) => Number(r.bin))) + 1;
+  const binOf = new Map(bins.map((r) => [r.item, r.bin]));
+  const k = Math.max(...bins.map((r) => r.bin)) + 1;
   const cols = matrix.items.map((id) => binOf.get(id) ?? -1);
   const out: Array<{ model: string; bin: number; n: number; accuracy: number }> = [];
   const J = matrix.items.length;

@@ -4,7 +4,7 @@
  */
 import { labelOrder } from '../difficulty/agree.js';
 import { kendallTauB, spearman } from '../difficulty/rank.js';
-import type { ReportData, Row } from './collect.js';
+import type { FitItem, ReportData } from './collect.js';
 import { evaluateFigures } from './evaluateFigures.js';
 
 export interface Figure {
@@ -16,14 +16,13 @@ export interface Figure {
 }
 
 const W = 520, H = 280;
-const num = (s: string | undefined) => (s === undefined || s === '' ? NaN : Number(s));
 const base = (data: unknown[], rest: Record<string, unknown>) => ({ $schema: 'https://vega.github.io/schema/vega-lite/v6.json', width: W, height: H, data: { values: data }, ...rest });
 const pct = (x: number) => `${(100 * x).toFixed(1)}`;
 
 /** difficulty per item: IRT b from the fit, else the bins' difficulty */
 export function difficulties(d: ReportData): Array<{ item: string; difficulty: number }> {
-  if (d.fit) return d.fit.items.map((r) => ({ item: r.item, difficulty: num(r.b) })).filter((r) => Number.isFinite(r.difficulty));
-  return (d.bins ?? []).map((r) => ({ item: r.item, difficulty: num(r.difficulty) }));
+  if (d.fit) return d.fit.items.map((r) => ({ item: r.item, difficulty: r.b })).filter((r) => Number.isFinite(r.difficulty));
+  return (d.bins ?? []).map((r) => ({ item: r.item, difficulty: r.difficulty }));
 }
 
 function label(d: ReportData, item: string): string | undefined {
@@ -58,8 +57,8 @@ function labelSort(values: string[]): string[] {
 function wright(d: ReportData): Figure | null {
   if (!d.fit) return null;
   const values = [
-    ...d.fit.models.map((r) => ({ kind: 'models: ability θ', value: num(r.theta) })),
-    ...d.fit.items.map((r) => ({ kind: 'items: difficulty b', value: num(r.b) })),
+    ...d.fit.models.map((r) => ({ kind: 'models: ability θ', value: r.theta })),
+    ...d.fit.items.map((r) => ({ kind: 'items: difficulty b', value: r.b })),
   ].filter((r) => Number.isFinite(r.value));
   return {
     id: 'wright-map', section: 'Difficulty', title: 'Wright map',
@@ -75,16 +74,16 @@ function wright(d: ReportData): Figure | null {
 
 const P = (theta: number, a: number, b: number, c: number) => c + (1 - c) / (1 + Math.exp(-a * (theta - b)));
 const grid = Array.from({ length: 81 }, (_, k) => -4 + k * 0.1);
-const params = (r: Row) => ({ a: Number.isFinite(num(r.a)) ? num(r.a) : 1, b: num(r.b), c: Number.isFinite(num(r.c)) ? num(r.c) : 0 });
+const params = (r: FitItem) => ({ a: Number.isFinite(r.a) ? r.a : 1, b: r.b, c: Number.isFinite(r.c) ? r.c : 0 });
 
 function icc(d: ReportData, chosen?: string[]): Figure | null {
   if (!d.fit) return null;
-  const rows = d.fit.items.filter((r) => Number.isFinite(num(r.b)));
+  const rows = d.fit.items.filter((r) => Number.isFinite(r.b));
   if (!rows.length) return null;
-  let pick: Row[];
+  let pick: FitItem[];
   if (chosen?.length) pick = rows.filter((r) => chosen.includes(r.item));
   else {
-    const sorted = [...rows].sort((x, y) => num(x.b) - num(y.b));
+    const sorted = [...rows].sort((x, y) => x.b - y.b);
     pick = [0.05, 0.25, 0.5, 0.75, 0.95].map((q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
     pick = [...new Set(pick)];
   }
@@ -125,11 +124,11 @@ function binsFigure(d: ReportData): Figure | null {
   if (!d.bins) return null;
   const ranges = new Map<number, [number, number]>();
   for (const r of d.bins) {
-    const b = Number(r.bin), x = num(r.difficulty);
+    const b = r.bin, x = r.difficulty;
     const g = ranges.get(b) ?? [Infinity, -Infinity];
     ranges.set(b, [Math.min(g[0], x), Math.max(g[1], x)]);
   }
-  const values = d.bins.map((r) => ({ bin: Number(r.bin), split: r.split, range: `${ranges.get(Number(r.bin))![0].toFixed(2)} .. ${ranges.get(Number(r.bin))![1].toFixed(2)}` }));
+  const values = d.bins.map((r) => ({ bin: r.bin, split: r.split, range: `${ranges.get(r.bin)![0].toFixed(2)} .. ${ranges.get(r.bin)![1].toFixed(2)}` }));
   return {
     id: 'bins', section: 'Bins', title: 'Difficulty bins',
     caption: `${ranges.size} bins, 0 the easiest; each with its held-out test items. Hover for the difficulty range.`,
@@ -165,7 +164,7 @@ function agreement(d: ReportData): Figure | null {
 
 function stabilityFigure(d: ReportData): Figure | null {
   if (!d.stability) return null;
-  const values = d.stability.map((r) => ({ item: r.item, difficulty: num(r.difficulty), bin: Number(r.bin), same_bin: num(r.same_bin) }));
+  const values = d.stability.map((r) => ({ item: r.item, difficulty: r.difficulty, bin: r.bin, same_bin: r.same_bin }));
   return {
     id: 'stability', section: 'Stability', title: 'How sure is each item of its bin?',
     caption: 'Share of bootstrap resamples of the models in which the item stayed in its bin; items near bin edges move most.',

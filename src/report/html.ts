@@ -38,8 +38,8 @@ export function tables(d: ReportData) {
     return f ? info[f] : '';
   };
   const round = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? null : Math.round(x * 1000) / 1000);
-  const items = ids.map((id) => [id, textOf(id), round(diff.get(id)), bins.has(id) ? Number(bins.get(id)!.bin) : null, bins.get(id)?.split ?? '', round(Number(fitItems.get(id)?.p_correct ?? NaN))]);
-  const models = (d.fit?.models ?? []).map((r) => [r.model, round(Number(r.theta)), round(Number(r.se_theta)), round(Number(r.p_correct))]);
+  const items = ids.map((id) => [id, textOf(id), round(diff.get(id)), bins.has(id) ? bins.get(id)!.bin : null, bins.get(id)?.split ?? '', round(fitItems.get(id)?.p_correct)]);
+  const models = (d.fit?.models ?? []).map((r) => [r.model, round(r.theta), round(r.se_theta), round(r.p_correct)]);
   return {
     items: { columns: ['item', 'text', 'difficulty', 'bin', 'split', 'share correct'], rows: items },
     models: { columns: ['model', 'ability θ', 'SE', 'accuracy'], rows: models },

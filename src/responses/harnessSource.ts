@@ -5,10 +5,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
-import readline from 'node:readline';
 import { GradusError, option, type Place } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
+import { readSampleLines } from './samplesFile.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
@@ -113,28 +112,8 @@ export class HarnessSource implements ResponseSource {
   }
 
   private async readSamples(file: string, task: string, rows: Answered[], stats: SourceStats, metricsUsed: Map<string, string>) {
-    const raw = fs.createReadStream(file);
-    const input = file.endsWith('.gz') ? raw.pipe(zlib.createGunzip()) : raw;
-    const rl = readline.createInterface({ input, crlfDelay: Infinity });
-    let line = 0;
     let metric = this.options.metric;
-    let filter = this.options.filter;
-    for await (const text of rl) {
-      line++;
-      if (!text.trim()) continue;
-      let s: Record<string, unknown>;
-      try {
-        s = JSON.parse(text);
-      } catch (e) {
-        throw new GradusError(`this line is not valid JSON (${(e as Error).message})`, 'A samples file has one JSON object per line; re-run lm-eval or remove the line.', { file, line });
-      }
-      if (s.doc_id === undefined) {
-        throw new GradusError('this sample has no doc_id', 'Samples written by lm-eval --log_samples carry doc_id; check that this is a samples file.', { file, line });
-      }
-      if (typeof s.filter === 'string') {
-        filter ??= s.filter;
-        if (s.filter !== filter) continue;
-      }
+    for await (const { line, sample: s } of readSampleLines(file, { filter: this.options.filter })) {
       if (!metric) {
         metric = DEFAULT_METRICS.find((k) => typeof s[k] === 'number' || typeof s[k] === 'boolean');
         if (!metric) {

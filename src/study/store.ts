@@ -47,7 +47,8 @@ export interface StudyFile {
 }
 
 /** analysis.json */
-export type StudyAnalysis = Analysis & { test_on: StudyConfig['test_on']; cells_finished: number; cells_planned: number };
+// `knob`: what `gradus demo` adds (does the task's knob explain the difficulty), read by the report
+export type StudyAnalysis = Analysis & { test_on: StudyConfig['test_on']; cells_finished: number; cells_planned: number; knob?: unknown };
 
 /** What identifies a planned cell on disk. */
 export interface CellKey {

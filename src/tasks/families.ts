@@ -7,7 +7,7 @@
  * - sort: a string of 2..L+1 letters (a–j) to sort; features length, distinct.
  * - expr: an expression over single digits with +, −, ×, value mod 10; features ops (= level), depth (parentheses).
  */
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import { rng, type Rng } from '../util/rng.js';
 
 export interface TaskItem {
@@ -86,7 +86,7 @@ export function generateItems(family: string, n: number, seed: number, maxLevel?
   const f = FAMILIES[family];
   if (!f) throw new GradusError(`unknown task family "${family}"`, `Use one of: ${FAMILY_NAMES.join(', ')}.`);
   const top = Math.min(maxLevel ?? f.levels, f.levels);
-  if (top < 1) throw new GradusError('--max-level must be at least 1', `Levels of ${family} run from 1 to ${f.levels}.`);
+  if (top < 1) throw new GradusError(`${option('maxLevel')} must be at least 1`, `Levels of ${family} run from 1 to ${f.levels}.`);
   const r = rng(seed * 7919 + family.length);
   const seen = new Set<string>();
   const out: TaskItem[] = [];
@@ -95,7 +95,7 @@ export function generateItems(family: string, n: number, seed: number, maxLevel?
   const misses = new Map<number, number>();
   let turn = 0;
   while (out.length < n) {
-    if (!open.length) throw new GradusError(`${family} has fewer than ${n} distinct items up to level ${top}`, 'Ask for fewer items or a higher --max-level.');
+    if (!open.length) throw new GradusError(`${family} has fewer than ${n} distinct items up to level ${top}`, `Ask for fewer items or a higher ${option('maxLevel')}.`);
     const level = open[turn % open.length];
     const x = f.make(r, level);
     if (seen.has(x.prompt)) {

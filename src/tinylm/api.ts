@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import { parseJsonLines } from '../util/jsonLines.js';
 import { isCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.js';
 import { liveModel } from './runtime.js';
@@ -42,7 +42,7 @@ export interface TrainCheckpointOptions {
 
 export function newCheckpoint(arch: Partial<Architecture> = {}, seed = 1): Checkpoint {
   const a = { ...DEFAULT_ARCH, ...arch };
-  if (a.d % a.heads !== 0) throw new GradusError(`width ${a.d} is not divisible by ${a.heads} heads`, 'Pick --d as a multiple of --heads.');
+  if (a.d % a.heads !== 0) throw new GradusError(`width ${a.d} is not divisible by ${a.heads} heads`, `Pick ${option('d')} as a multiple of ${option('heads')}.`);
   const config: ModelConfig = { vocab: DEFAULT_CHARS.length + 5, d: a.d, layers: a.layers, heads: a.heads, ff: 4 * a.d, maxLen: a.maxLen };
   return { config, chars: DEFAULT_CHARS, values: initValues(config, seed), history: [] };
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GradusError } from '../errors.js';
+import { GradusError, option } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { csvField, safeJson } from '../util/csv.js';
 import { describeOutcome, runLogged } from '../util/runCommand.js';
@@ -152,7 +152,7 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
   const plan: ZooPlan = { items: path.resolve(o.items), families, trainItems: o.trainItems ?? 3000, runs: o.runs ?? defaultRuns(o.quick ?? false) };
   fs.mkdirSync(o.out, { recursive: true });
   const old = fs.existsSync(planFile(o.out)) ? fs.readFileSync(planFile(o.out), 'utf8') : null;
-  if (old !== null && old !== safeJson(plan)) throw new GradusError(`${o.out} holds a zoo made with other settings`, 'Use another --out folder, or delete this one.', { file: planFile(o.out) });
+  if (old !== null && old !== safeJson(plan)) throw new GradusError(`${o.out} holds a zoo made with other settings`, `Use another ${option('out')} folder, or delete this one.`, { file: planFile(o.out) });
   writeFileAtomic(planFile(o.out), safeJson(plan));
   const say = o.onLine ?? (() => undefined);
   const bar = o.progress;

@@ -11,6 +11,10 @@ export const hasShared = fs.existsSync(SHARED);
 /** Test data kept in the repository (test/fixtures), for tests that must run on a plain clone. */
 export const FIXTURES = path.join(ROOT, 'test/fixtures');
 
+// each test file reads with a matrix cache of its own, never the user's ~/.cache/gradus, so no test sees another's
+// cached reads; the CLI children it starts inherit it
+process.env.GRADUS_CACHE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'gradus-test-cache-'));
+
 export function tmpDir(prefix = 'gradus-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }

@@ -1,7 +1,7 @@
 /**
  * A real single-node Slurm for the tests: munged, slurmctld and slurmd in the foreground, every state, spool, log
  * and socket path in a short temporary folder, stopped (with anything its jobs left behind) by stop().
- * Needs Debian's slurmctld, slurmd, slurm-client and munge packages (.ci/run installs them).
+ * Needs Debian's slurmctld, slurmd, slurm-client and munge packages (npm test installs them: scripts/test-setup.mjs).
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +17,7 @@ export interface SlurmCluster {
 
 function need(bin: string): string {
   for (const d of ['/usr/sbin', '/usr/bin', '/sbin', '/bin']) if (fs.existsSync(path.join(d, bin))) return path.join(d, bin);
-  throw new Error(`${bin} is not installed: .ci/run installs slurmctld, slurmd, slurm-client and munge with apt-get`);
+  throw new Error(`${bin} is not installed: npm test installs slurmctld, slurmd, slurm-client and munge with apt-get (scripts/test-setup.mjs)`);
 }
 
 /** n distinct ports the OS hands out for port 0 (held open together, so they differ): slurm.conf needs fixed numbers */

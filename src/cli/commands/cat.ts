@@ -5,9 +5,10 @@ import { catToFolder } from '../../evaluate/folders.js';
 import { replayResponder } from '../../evaluate/responder.js';
 import { SELECTIONS, type Selection } from '../../evaluate/select.js';
 import { readResponses } from '../../responses/read.js';
-import { progressFor } from '../../study/progress.js';
+import { progressFor } from '../../util/progress.js';
 import { liveResponder } from '../liveResponder.js';
 import { addReadOptions, example, int, num, readOptionsFrom } from '../options.js';
+import { addJsonOption, emit } from '../output.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -32,6 +33,7 @@ export function register(program: Command): void {
     .option('--no-correction', 'intervals from the IRT model alone')
     .option('--quiet', 'no progress lines');
   addReadOptions(cmd);
+  addJsonOption(cmd);
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-se 0.2 --max-items 100 --bins bins.csv --out cat/');
   cmd.action(async (fitdir: string, o: Record<string, unknown>) => {
     if ((o.replay === undefined) === (o.config === undefined)) throw new GradusError('give either --replay RESPONSES or --config EVAL.yaml', '--replay answers from a response table; --config asks a live model.');
@@ -77,6 +79,6 @@ export function register(program: Command): void {
     if (unknown) process.stderr.write(`note: ${unknown} item(s) of the responses are not in the bank and were ignored\n`);
     const asked = r.stops.reduce((s, x) => s + x.n, 0);
     const by = (k: string) => r.stops.filter((s) => s.stop === k).length;
-    process.stdout.write(`${r.stops.length} model(s), ${(asked / Math.max(1, r.stops.length)).toFixed(1)} items each on average; stopped on SE ${by('se')}, on length ${by('max-items')}, bank spent ${by('bank')}; wrote ${r.files.join(', ')}\n`);
+    emit(o, r, () => `${r.stops.length} model(s), ${(asked / Math.max(1, r.stops.length)).toFixed(1)} items each on average; stopped on SE ${by('se')}, on length ${by('max-items')}, bank spent ${by('bank')}; wrote ${r.files.join(', ')}\n`);
   });
 }

@@ -4,6 +4,7 @@ import { collectProgress } from '../../hub/progress.js';
 import { LEADERBOARD_TASKS } from '../../hub/tasks.js';
 import { HUB_URL } from '../../hub/http.js';
 import { example, int, num } from '../options.js';
+import { addJsonOption, emit } from '../output.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -24,6 +25,7 @@ export function register(program: Command): void {
     .option('--timeout <s>', 'per request: seconds without an answer or a byte before it is retried', '60')
     .option('--retries <n>', 'retries of a request on 429, 5xx, time-outs and dropped connections', '6')
     .option('--quiet', 'say only what was skipped or failed');
+  addJsonOption(cmd);
   example(cmd, 'gradus collect --tasks musr,math_hard,bbh,gpqa,mmlu_pro,ifeval --top 500 --out leaderboard/   # token from HF_TOKEN');
   cmd.action(async (o: Record<string, string | boolean | undefined>) => {
     const opt = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
@@ -45,10 +47,14 @@ export function register(program: Command): void {
       progress: collectProgress(process.stderr, Boolean(o.quiet)),
     });
     const tasks = Object.entries(r.items).map(([t, n]) => `${t} ${n}`).join(', ');
-    process.stdout.write(`${r.done} of ${r.models} models collected, ${r.responses} responses (${(r.bytes / 1e6).toFixed(1)} MB fetched); items: ${tasks || 'none'}\n`);
-    if (r.skipped.length) process.stdout.write(`${r.skipped.length} model(s) skipped, each with its reason in ${r.file}\n`);
-    if (r.failed.length) process.stdout.write(`${r.failed.length} model(s) failed: run the same command again to resume\n`);
-    process.stdout.write(`wrote ${r.file}\n`);
+    emit(o, r, () =>
+      [
+        `${r.done} of ${r.models} models collected, ${r.responses} responses (${(r.bytes / 1e6).toFixed(1)} MB fetched); items: ${tasks || 'none'}\n`,
+        r.skipped.length ? `${r.skipped.length} model(s) skipped, each with its reason in ${r.file}\n` : '',
+        r.failed.length ? `${r.failed.length} model(s) failed: run the same command again to resume\n` : '',
+        `wrote ${r.file}\n`,
+      ].join(''),
+    );
     process.exitCode = r.exitCode;
   });
 }

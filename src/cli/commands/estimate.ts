@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { ESTIMATORS, type Estimator } from '../../evaluate/ability.js';
 import { estimateFiles } from '../../evaluate/folders.js';
 import { addReadOptions, example, readOptionsFrom } from '../options.js';
+import { addJsonOption, emit, warn } from '../output.js';
 
 export function register(program: Command): void {
   const cmd = program
@@ -16,6 +17,7 @@ export function register(program: Command): void {
     .option('--calibration <files...>', 'responses of the calibration models, to learn the correction from (default: the inputs fit.json names)')
     .option('--no-correction', 'IRT reconstruction only, no correction');
   addReadOptions(cmd);
+  addJsonOption(cmd);
   example(cmd, 'gradus estimate fit/ new-models.csv --subset subset.csv --bins bins.csv --out estimates.csv');
   cmd.action(async (fitdir: string, responses: string[], o: Record<string, unknown>) => {
     const r = await estimateFiles(fitdir, responses, {
@@ -25,8 +27,8 @@ export function register(program: Command): void {
       calibration: o.correction === false ? false : (o.calibration as string[] | undefined),
       read: readOptionsFrom(o),
     }, o.out as string);
-    for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
+    warn(r.notes, 'note');
     const ok = r.rows.filter((x) => x.n_answered > 0);
-    process.stdout.write(`${ok.length} model(s) estimated${r.empty.length ? `, ${r.empty.length} with no usable answer` : ''}; wrote ${r.files.join(', ')}\n`);
+    emit(o, r, () => `${ok.length} model(s) estimated${r.empty.length ? `, ${r.empty.length} with no usable answer` : ''}; wrote ${r.files.join(', ')}\n`);
   });
 }
