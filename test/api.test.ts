@@ -28,6 +28,17 @@ describe('the library is the API', () => {
     assert.ok(cliLoaded.some((u) => u.includes('/node_modules/commander/')));
   });
 
+  test('the CLI starts without the heavy engines: each loads when a command that needs it runs', () => {
+    const heavy = ['/node_modules/vega', '/node_modules/@tensorflow/', '/node_modules/@duckdb/', '/node_modules/@huggingface/', '/node_modules/zod/', '/node_modules/@resvg/'];
+    const atStart = modulesLoaded(['bin/gradus.js', '--help']);
+    assert.deepEqual(heavy.filter((h) => atStart.some((u) => u.includes(h))), []);
+    // a command that reads a table does load DuckDB, so the check above can fail
+    const dir = tmpDir();
+    const csv = write(dir, 'r.csv', 'model,item,correct\nm1,i1,1\nm1,i2,0\nm2,i1,0\nm2,i2,1\n');
+    const reading = modulesLoaded(['bin/gradus.js', 'inspect', csv]);
+    assert.ok(reading.some((u) => u.includes('/node_modules/@duckdb/')));
+  });
+
   test('every command the library backs is exported from src/index.ts', async () => {
     const g = await import('../src/index.js');
     for (const name of ['fitFiles', 'scoreMatrix', 'scoreFiles', 'simulateToFiles', 'inspectResponses', 'agreeFromFiles', 'binsFromFit', 'splitItems', 'stabilityFromFiles', 'readFitFolder', 'readBins', 'writeBins']) {

@@ -1,8 +1,10 @@
 import os from 'node:os';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBVector } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBVector } from '@duckdb/node-api';
 
 /** One in-memory DuckDB per call site, sized for the machine: every core, and a memory cap so big inputs spill, not swell. */
 export async function openDuck(memoryLimit = '1GB'): Promise<{ conn: DuckDBConnection; close: () => void }> {
+  // the native engine loads on first use, so commands that read no table start without it
+  const { DuckDBInstance } = await import('@duckdb/node-api');
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(Math.max(1, os.cpus().length)),
     memory_limit: memoryLimit,

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { answerItemsFile } from '../../tinylm/answerFile.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {
@@ -14,6 +13,8 @@ export function register(program: Command): void {
     .option('--responses <file>', 'also append model,item,correct rows to this long CSV');
   example(cmd, 'gradus answer ckpt/base items.jsonl --out answers.jsonl');
   cmd.action(async (ckpt: string, items: string, o: Record<string, string>) => {
+    // the transformer (TensorFlow.js) loads only when a command uses it, so the others start without it
+    const { answerItemsFile } = await import('../../tinylm/answerFile.js');
     const r = await answerItemsFile(ckpt, items, o.out, { batch: int(o.batch, '--batch', 1), responses: o.responses, modelName: o.modelName });
     process.stdout.write(`${r.n} items, ${r.correct} correct (${((100 * r.correct) / Math.max(1, r.scored)).toFixed(1)}% of ${r.scored} with an answer), ${r.itemsPerSecond.toFixed(0)} items/s; wrote ${o.out}\n`);
   });

@@ -6,7 +6,6 @@ import { replayResponder } from '../../evaluate/responder.js';
 import { SELECTIONS, type Selection } from '../../evaluate/select.js';
 import { readResponses } from '../../responses/read.js';
 import { progressFor } from '../../util/progress.js';
-import { liveResponder } from '../liveResponder.js';
 import { addReadOptions, example, int, num, readOptionsFrom } from '../options.js';
 import { addJsonOption, emit } from '../output.js';
 
@@ -37,13 +36,15 @@ export function register(program: Command): void {
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-se 0.2 --max-items 100 --bins bins.csv --out cat/');
   cmd.action(async (fitdir: string, o: Record<string, unknown>) => {
     if ((o.replay === undefined) === (o.config === undefined)) throw new GradusError('give either --replay RESPONSES or --config EVAL.yaml', '--replay answers from a response table; --config asks a live model.');
+    // a live test's evaluators (zod schemas, plugins) load only when --config asks for them
+    const live = o.config ? await import('../liveResponder.js') : undefined;
     const matrix = o.replay ? (await readResponses(o.replay as string[], readOptionsFrom(o))).matrix : undefined;
     const progress = progressFor(process.stderr, Boolean(o.quiet), 'models');
     const started = new Set<string>();
     const t0 = new Map<string, number>();
     let unknown = 0;
     const r = await catToFolder(fitdir, (bank) => {
-      if (!matrix) return liveResponder(o.config as string, bank, o.out as string);
+      if (!matrix) return live!.liveResponder(o.config as string, bank, o.out as string);
       const rep = replayResponder(bank, matrix);
       unknown = rep.unknownItems;
       if (unknown === matrix.items.length) throw new GradusError(`none of the ${unknown} items in the responses is in the bank`, 'Give responses to the benchmark the fit was made on, with the same item ids.', { file: (o.replay as string[])[0] });

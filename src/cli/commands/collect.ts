@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { collectLeaderboard } from '../../hub/collect.js';
 import { collectProgress } from '../../hub/progress.js';
 import { LEADERBOARD_TASKS } from '../../hub/tasks.js';
 import { HUB_URL } from '../../hub/http.js';
@@ -29,6 +28,8 @@ export function register(program: Command): void {
   example(cmd, 'gradus collect --tasks musr,math_hard,bbh,gpqa,mmlu_pro,ifeval --top 500 --out leaderboard/   # token from HF_TOKEN');
   cmd.action(async (o: Record<string, string | boolean | undefined>) => {
     const opt = (k: string) => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+    // the Hub's client loads only when collect runs, so other commands start without it
+    const { collectLeaderboard } = await import('../../hub/collect.js');
     const r = await collectLeaderboard({
       tasks: String(o.tasks).split(',').map((t) => t.trim()).filter(Boolean),
       out: String(o.out),

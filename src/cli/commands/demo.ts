@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/demo.js';
-import { formatKnob } from '../../demo/knob.js';
 import { progressFor } from '../../util/progress.js';
 import { example } from '../options.js';
 
@@ -23,6 +21,8 @@ export function register(program: Command): void {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     const t0 = Date.now();
+    // the whole pipeline's modules load only when the demo runs, so other commands start without them
+    const [{ runDemo }, { formatKnob }] = await Promise.all([import('../../demo/demo.js'), import('../../demo/knob.js')]);
     const r = await runDemo({ out: o.out, quick: o.quick, family: o.family, signal: ac.signal, say: (s) => process.stderr.write(`${s}\n`), progress: progressFor(process.stderr), zooProgress: progressFor(process.stderr, false, 'zoo training runs') });
     if (r.study.interrupted) {
       process.exitCode = 130;

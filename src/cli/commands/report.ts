@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeReport } from '../../report/report.js';
 import { example, num } from '../options.js';
 
 export function register(program: Command): void {
@@ -18,6 +17,8 @@ export function register(program: Command): void {
     .option('--scale <x>', 'PNG pixels per SVG unit', '2');
   example(cmd, 'gradus report demo/ --out demo/report.html --png demo/figures');
   cmd.action(async (input: string, o: Record<string, string>) => {
+    // the report's modules (Vega, resvg) load only when it runs, so other commands start without them
+    const { writeReport } = await import('../../report/report.js');
     const r = await writeReport(input, {
       out: o.out, items: o.items, label: o.label, responses: o.responses, stability: o.stability,
       icc: o.icc?.split(',').map((s) => s.trim()), svg: o.svg, png: o.png, scale: num(o.scale, '--scale'),

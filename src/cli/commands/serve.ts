@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { serveCheckpoint } from '../../tinylm/serve.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {
@@ -12,6 +11,7 @@ export function register(program: Command): void {
     .option('--name <id>', 'model id clients send (default: the checkpoint path)');
   example(cmd, 'gradus serve demo/zoo/run-a --port 8000');
   cmd.action(async (ckpt: string, o: Record<string, string>) => {
+    const { serveCheckpoint } = await import('../../tinylm/serve.js');
     const s = await serveCheckpoint(ckpt, { port: int(o.port, '--port'), host: o.host, name: o.name });
     process.stdout.write(`serving ${ckpt} at ${s.url} (Ctrl-C to stop)\n`);
     const stop = () => void s.close().then(() => process.exit(0));

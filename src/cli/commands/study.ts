@@ -1,17 +1,18 @@
 import readline from 'node:readline/promises';
 import { Option, type Command } from 'commander';
-import { runOneCell, runStudy } from '../../study/runner.js';
 import { progressFor } from '../../util/progress.js';
-import { cancelStudyJobs } from '../../study/executor/slurm.js';
-import { StudyStore } from '../../study/store.js';
 import { GradusError } from '../../errors.js';
-import { CellFailure } from '../../plugins/contract.js';
 import { example } from '../options.js';
+
+// the study's modules (zod schemas, plugins, executors) load when the command runs, so other commands start without them
+const runner = () => import('../../study/runner.js');
+const slurm = () => import('../../study/executor/slurm.js');
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(100 * x).toFixed(1)} points`);
 
 /** On Ctrl-C with cells on a cluster: cancel them, or leave them running for a later resume. */
 async function askCancel(out: string): Promise<void> {
+  const { StudyStore } = await import('../../study/store.js');
   const jobs = new StudyStore(out).jobs();
   if (!jobs.length) return;
   if (!process.stdin.isTTY) {
@@ -22,7 +23,7 @@ async function askCancel(out: string): Promise<void> {
   const a = await rl.question('Cancel this study\'s queued and running Slurm jobs? [y/N] ');
   rl.close();
   if (/^y/i.test(a.trim())) {
-    const gone = await cancelStudyJobs(out);
+    const gone = await (await slurm()).cancelStudyJobs(out);
     process.stderr.write(`cancelled ${gone.length} job(s).\n`);
   } else process.stderr.write(`left them running; run the same command again to re-attach.\n`);
 }
@@ -42,12 +43,13 @@ export function register(program: Command): void {
   cmd.action(async (config: string | undefined, o: { out?: string; force?: boolean; quiet?: boolean; cancel?: string; cell?: string; testOn?: 'test' | 'train' | 'all' }) => {
     const overrides = o.testOn ? { test_on: o.testOn } : {};
     if (o.cancel) {
-      const gone = await cancelStudyJobs(o.cancel);
+      const gone = await (await slurm()).cancelStudyJobs(o.cancel);
       process.stdout.write(gone.length ? `cancelled ${gone.length} job(s): ${gone.join(', ')}\n` : 'no queued or running jobs of this study\n');
       return;
     }
     if (!config || !o.out) throw new GradusError('gradus study needs a config and --out', 'For example: gradus study study.yaml --out runs/study (or --cancel DIR).');
     if (o.cell) {
+      const [{ runOneCell }, { CellFailure }] = await Promise.all([runner(), import('../../plugins/contract.js')]);
       try {
         await runOneCell(config, o.out, o.cell, overrides);
       } catch (e) {
@@ -69,7 +71,7 @@ export function register(program: Command): void {
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
     try {
-      const r = await runStudy(config, o.out, { force: o.force, overrides, signal: ac.signal, progress: progressFor(process.stderr, o.quiet) });
+      const r = await (await runner()).runStudy(config, o.out, { force: o.force, overrides, signal: ac.signal, progress: progressFor(process.stderr, o.quiet) });
       if (r.interrupted) {
         process.stderr.write(`interrupted: ${r.resumed + r.ran} of ${r.cells} cells finished and kept.\n`);
         await askCancel(o.out);

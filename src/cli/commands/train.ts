@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { readExamples, trainCheckpoint } from '../../tinylm/api.js';
 import { example, int, num } from '../options.js';
 
 export function register(program: Command): void {
@@ -22,6 +21,8 @@ export function register(program: Command): void {
     .option('--quiet', 'no progress lines');
   example(cmd, 'gradus train --data items.jsonl --steps 1500 --lr 2e-3 --out ckpt/base');
   cmd.action(async (o: Record<string, string | boolean | undefined>) => {
+    // the transformer (TensorFlow.js) loads only when a command uses it, so the others start without it
+    const { readExamples, trainCheckpoint } = await import('../../tinylm/api.js');
     const examples = readExamples(String(o.data));
     const t0 = Date.now();
     const r = await trainCheckpoint(examples, {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { buildZoo, zooRun } from '../../tinylm/zoo.js';
 import { example, int } from '../options.js';
 
 export function register(program: Command): void {
@@ -14,6 +13,8 @@ export function register(program: Command): void {
     .option('--run <name>', '(internal) train and answer one run of the plan in this process');
   example(cmd, 'gradus zoo --items items.jsonl --out zoo/ && gradus fit zoo/responses.csv --model rasch --out fit/');
   cmd.action(async (o: Record<string, string | boolean | undefined>) => {
+    // the transformer (TensorFlow.js) loads only when a command uses it, so the others start without it
+    const { buildZoo, zooRun } = await import('../../tinylm/zoo.js');
     if (typeof o.run === 'string') {
       await zooRun(String(o.out), o.run, (s) => process.stderr.write(`${s}\n`));
       return;
