@@ -13,13 +13,6 @@ export function fisherInfo(theta: number, a: number, b: number, c: number): numb
   return (a * a * (P - c) ** 2 * (1 - P)) / ((1 - c) ** 2 * P);
 }
 
-/** Test information: the sum over the answered items. */
-export function testInfo(theta: number, a: ArrayLike<number>, b: ArrayLike<number>, c: ArrayLike<number>, idx: ArrayLike<number>, n = idx.length): number {
-  let s = 0;
-  for (let k = 0; k < n; k++) s += fisherInfo(theta, a[idx[k]], b[idx[k]], c[idx[k]]);
-  return s;
-}
-
 /** Nodes that carry the posterior (weight above 1e-6 of the total): KL sums over these only. */
 export function supportNodes(weights: Float64Array): Int32Array {
   const out: number[] = [];

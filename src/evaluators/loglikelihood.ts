@@ -7,7 +7,6 @@
  * generated token lies past the prompt and is not counted.
  */
 import { GradusError } from '../errors.js';
-import type { AnswerConfig } from './extract.js';
 import { choiceKey, LETTERS } from './extract.js';
 
 export type Normalize = 'none' | 'length' | 'bytes';
@@ -64,6 +63,3 @@ export function goldIndex(answer: string, choices: string[]): number {
   return LETTERS.indexOf(choiceKey(answer, choices));
 }
 
-export function metricName(cfg: AnswerConfig): string {
-  return cfg.normalize === 'length' ? 'acc_norm' : cfg.normalize === 'bytes' ? 'acc_bytes' : 'acc';
-}
