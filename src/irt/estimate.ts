@@ -30,6 +30,8 @@ export interface Estimate {
   lastLoglikChange: number;
   /** converged on the objective's plateau (priors.ts, PLATEAU_CYCLES) while parameters still crept along a ridge */
   plateau: boolean;
+  /** the last cycle's largest change over the one CONTRACTION_WINDOW cycles before (changeTrail.ts); NaN if unknown */
+  contraction: number;
   /** the parameters that moved most in the last cycle, largest first */
   moving: Moving[];
   /** variance of the latent distribution (mml rasch estimates it; 1 elsewhere) */

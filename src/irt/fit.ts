@@ -20,6 +20,7 @@ import { fitJoint } from './joint.js';
 import { fitMml } from './mml.js';
 import { ITEM_MODELS, METHODS, prob, type ItemModel, type ItemParams, type Method } from './model.js';
 import { DEFAULTS, SLOPE_BOUND } from './priors.js';
+import { convergenceOf, fmt, type Convergence } from './convergence.js';
 import { grid } from './quadrature.js';
 import { itemVariation, type ItemVariation } from './variation.js';
 
@@ -99,11 +100,6 @@ export interface FitInfo {
   convergence?: Convergence;
 }
 
-export interface Convergence {
-  criterion: 'objective plateau' | 'iteration limit';
-  still_moving: Array<{ item: string; parameter: string; change: number }>;
-  advice: string;
-}
 
 export interface FitResult {
   items: ItemTableOut;
@@ -229,20 +225,6 @@ function predict(cell: Int32Array, nI: number, params: ItemParams, theta: Float6
   return p;
 }
 
-/** Where the parameters did not settle (a plateau, or the iteration limit): who was still moving, and what to do. */
-function convergenceOf(est: Estimate, items: readonly string[], model: ItemModel, fixedGuessing: boolean): Convergence | undefined {
-  if (est.converged && !est.plateau) return undefined;
-  const ridge = model === '3pl' && !fixedGuessing;
-  const first = est.plateau
-    ? 'the log-likelihood no longer moves: these parameters are weakly identified by the data, and more iterations would not change the fit.'
-    : 'raise the iteration limit (maxIter, --max-iter) or loosen the tolerance (tol, --tol).';
-  return {
-    criterion: est.plateau ? 'objective plateau' : 'iteration limit',
-    still_moving: est.moving.map((x) => ({ item: x.item >= 0 ? items[x.item] : '(all items)', parameter: x.parameter, change: x.change })),
-    advice: ridge ? `${first} On the 3pl, the guessing c of items near the floor trades against their a and d along a ridge where the likelihood is flat: fix c (guessing, e.g. --guessing 0.25 for four options) or fit the 2pl for estimates the data pin down.` : first,
-  };
-}
-
 const movesText = (c: Convergence) => c.still_moving.map((x) => `${x.item} ${x.parameter} by ${fmt(x.change)}`).join(', ');
 
 function fitWarnings(est: Estimate, a: Float64Array, model: ItemModel, method: Method, conv: Convergence | undefined): string[] {
@@ -252,7 +234,7 @@ function fitWarnings(est: Estimate, a: Float64Array, model: ItemModel, method: M
     out.push(`${atBound} item(s) reached the slope bound |a| = ${SLOPE_BOUND}: they separate the models perfectly (strong right, weak wrong), so their slope has no finite estimate.`);
   }
   if (!est.converged) {
-    out.push(`did not converge in ${est.iterations} iterations (last largest parameter change ${fmt(est.lastChange)}, last log-likelihood change ${fmt(est.lastLoglikChange)}); the estimates reached are written, marked converged: false. Raise --max-iter or loosen --tol.`);
+    out.push(`did not converge in ${est.iterations} iterations (last largest parameter change ${fmt(est.lastChange)}, last log-likelihood change ${fmt(est.lastLoglikChange)}); the estimates reached are written, marked converged: false. ${conv?.diagnosis === 'ridge' || conv?.diagnosis === 'cycling' ? `More iterations would not settle it (${conv.diagnosis}): see convergence in fit.json.` : 'Raise --max-iter or loosen --tol.'}`);
   }
   if (est.plateau && conv) {
     out.push(`converged on a plateau after ${est.iterations} iterations: the log-likelihood moved by ${fmt(est.lastLoglikChange)} in the last cycle, but parameters still moved up to ${fmt(est.lastChange)} per cycle (${movesText(conv)}); see convergence in fit.json.`);
@@ -307,4 +289,3 @@ function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Me
   }
 }
 
-const fmt = (x: number) => (Number.isFinite(x) ? x.toPrecision(3) : 'not measured');

@@ -20,6 +20,7 @@ import { fitExtremeItem, fitExtremeModel, sitOutExtremes, startValues } from './
 import { sigmoid, type ItemModel } from './model.js';
 import { extremeIndices, itemVariation } from './variation.js';
 import { DEFAULTS, heldFiniteText, MAP_PRIORS, PLATEAU_CYCLES, PLATEAU_PARAM, priorsText, SLOPE_BOUND } from './priors.js';
+import { ChangeTrail } from './changeTrail.js';
 
 export interface JointOptions {
   model: ItemModel;
@@ -51,6 +52,7 @@ interface Sweeps {
   loglik: number;
   plateau: boolean;
   moving: Moving[];
+  contraction: number;
 }
 
 export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm: SparseView; bi: SparseView }, runner: Runner = serialRunner): Promise<Estimate> {
@@ -116,7 +118,8 @@ async function sweep(w: Work, runner: Runner): Promise<Sweeps> {
   const tol = w.o.tol ?? DEFAULTS.tol;
   const maxIter = w.o.maxIter ?? DEFAULTS.maxIterJoint;
   const prev = { a: new Float64Array(c.a.length), d: new Float64Array(c.d.length), g: new Float64Array(c.g.length), theta: new Float64Array(c.theta.length) };
-  const out: Sweeps = { iterations: 0, converged: false, lastChange: Infinity, lastLoglikChange: Infinity, loglik: -Infinity, plateau: false, moving: [] };
+  const out: Sweeps = { iterations: 0, converged: false, lastChange: Infinity, lastLoglikChange: Infinity, loglik: -Infinity, plateau: false, moving: [], contraction: NaN };
+  const trail = new ChangeTrail();
   const tolLl = DEFAULTS.tolJointLoglikPerModel * Math.max(1, c.theta.length);
   pinScale(w);
   let damp = false;
@@ -145,6 +148,7 @@ async function sweep(w: Work, runner: Runner): Promise<Sweeps> {
     out.lastLoglikChange = Number.isFinite(ll) && Number.isFinite(out.loglik) ? Math.abs(ll - out.loglik) : Infinity;
     out.loglik = ll;
     out.lastChange = change;
+    trail.push(change);
     w.o.onIteration?.(out.iterations, ll, change);
     if (change < tol && out.lastLoglikChange < tolLl) {
       out.converged = true;
@@ -158,6 +162,7 @@ async function sweep(w: Work, runner: Runner): Promise<Sweeps> {
     }
   }
   out.moving = itemMoves(c, prev);
+  if (!out.converged) out.contraction = trail.contraction();
   // The log-likelihood where the sweeps stopped. After convergence the last sweep's value (taken before a step
   // smaller than tol) stands; otherwise one more pass measures it.
   if (!out.converged || !Number.isFinite(out.loglik)) {

@@ -108,6 +108,7 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     lastChange: em.lastChange,
     lastLoglikChange: em.lastLoglikChange,
     plateau: em.plateau,
+    contraction: em.contraction,
     moving: moves(L, em.lastStep),
     latentVar: Math.exp(final.logVar),
     nParameters: L.size,

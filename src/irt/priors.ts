@@ -35,6 +35,17 @@ export const SLOPE_BOUND = 10;
 export const PLATEAU_CYCLES = 10;
 export const PLATEAU_PARAM = 10;
 
+/**
+ * A fit that reaches its iteration limit says why (fit.json `convergence.diagnosis`), from the largest parameter
+ * change per cycle: a `ridge` when the objective had settled (its last change under RIDGE_LOGLIK_REL of its size)
+ * while parameters still drifted; `cycling` when that change shrank by less than CYCLING_RATIO over the last
+ * CONTRACTION_WINDOW cycles (the updates circle a point instead of approaching it); else `slow`, still contracting,
+ * where more iterations do help.
+ */
+export const CONTRACTION_WINDOW = 50;
+export const CYCLING_RATIO = 0.9;
+export const RIDGE_LOGLIK_REL = 1e-9;
+
 /** PX-EM (see mml.ts): leave it once parameters move less than this per step, ... */
 export const PX_UNTIL = 1e-3;
 /** ...or after this many steps, whatever the size: where a slope sits at its bound the expanded model has no fixed point, and PX-EM cycles. */

@@ -4,6 +4,7 @@
  * from the packed parameters x, with the objective (log-likelihood plus log priors) at x.
  */
 import { PLATEAU_CYCLES, PLATEAU_PARAM, PX_MAX_STEPS, PX_UNTIL } from './priors.js';
+import { ChangeTrail } from './changeTrail.js';
 
 export type EmMap = (x: Float64Array, px: boolean) => Promise<{ next: Float64Array; loglik: number }>;
 
@@ -28,6 +29,8 @@ export interface EmOutcome {
   plateau: boolean;
   /** the last accepted step, parameter by parameter: who was still moving */
   lastStep: Float64Array;
+  /** see ChangeTrail */
+  contraction: number;
 }
 
 export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<EmOutcome> {
@@ -40,6 +43,7 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
   let px = true;
   let flat = 0;
   let lastStep: Float64Array = new Float64Array(x0.length);
+  const trail = new ChangeTrail();
   while (iterations < o.maxIter) {
     const s1 = await em(x, px);
     iterations++;
@@ -50,7 +54,7 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
       continue;
     }
     if (change1 < o.tol && Math.abs(s1.loglik - lastLl) < o.tolLoglik) {
-      return { x: s1.next, iterations, converged: true, lastChange: change1, lastLoglikChange: Math.abs(s1.loglik - lastLl), plateau: false, lastStep: diff(s1.next, x) };
+      return { x: s1.next, iterations, converged: true, lastChange: change1, lastLoglikChange: Math.abs(s1.loglik - lastLl), plateau: false, lastStep: diff(s1.next, x), contraction: NaN };
     }
     lastLlChange = Math.abs(s1.loglik - lastLl);
     lastLl = s1.loglik;
@@ -60,8 +64,9 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
     if (!o.accelerate || iterations + 2 > o.maxIter) {
       lastStep = diff(s1.next, x);
       x = s1.next;
+      trail.push(lastChange);
       flat = !px && lastLlChange < o.tolLoglik && lastChange < PLATEAU_PARAM * o.tol ? flat + 1 : 0;
-      if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep };
+      if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep, contraction: NaN };
       continue;
     }
     const s2 = await em(s1.next, px);
@@ -79,10 +84,11 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
     lastLl = to.loglik;
     lastStep = diff(to.next, from);
     x = to.next;
+    trail.push(lastChange);
     flat = !px && lastLlChange < o.tolLoglik && lastChange < PLATEAU_PARAM * o.tol ? flat + 1 : 0;
-    if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep };
+    if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep, contraction: NaN };
   }
-  return { x, iterations, converged: false, lastChange, lastLoglikChange: lastLlChange, plateau: false, lastStep };
+  return { x, iterations, converged: false, lastChange, lastLoglikChange: lastLlChange, plateau: false, lastStep, contraction: trail.contraction() };
 }
 
 function diff(a: Float64Array, b: Float64Array): Float64Array {
