@@ -66,7 +66,7 @@ export async function estimateFiles(fitDir: string, responses: string[], o: Esti
     const cal = calibrationFiles(bank, o.calibration);
     if (cal.length) {
       correction = learnCorrection(bank, (await readResponses(cal, o.read)).matrix, subset, o.method);
-      notes.push(`correction learned on ${correction.models} calibration models: λ = ${correction.lambda} (IRT share), interval × ${Math.sqrt(correction.kappa).toFixed(2)}; their error ${correction.mae.toFixed(4)} (IRT alone ${correction.maeIrt.toFixed(4)})`);
+      notes.push(`correction learned on ${correction.models} calibration models: λ = ${correction.lambda} (IRT share), residual model ${correction.residual ? `on, penalty ${correction.penalty}` : 'off (it did not lower their error)'}, interval × ${Math.sqrt(correction.kappa).toFixed(2)}; their error ${correction.mae.toFixed(4)} (IRT alone ${correction.maeIrt.toFixed(4)})`);
     } else notes.push('no calibration responses found (fit.json inputs, or give calibration files): accuracy is the IRT reconstruction without the correction');
   }
   const r = estimateAccuracy(bank, matrix, { method: o.method, bins, subset, correction });
