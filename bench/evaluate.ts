@@ -124,7 +124,7 @@ async function dataset(name: string) {
     const catCorr = await learnCatCorrection(bank, cal, { maxItems: n, stopSe: 0 });
     const tc = performance.now();
     const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
-    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `γ ${catCorr.gamma.toFixed(2)} κ ${catCorr.kappa.toFixed(1)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
+    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
     const bo = { maxItems: n, stopSe: 0, balance };
     const cb = await runCat(bank, replayResponder(bank, test), { ...bo, bins, correction: await learnCatCorrection(bank, cal, bo) });
     line('cat, balanced by subtask', score(cb.rows, cb.binRows, truth));

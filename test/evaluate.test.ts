@@ -269,3 +269,23 @@ test('κ makes 95% of the calibration errors fall inside the interval, shrinking
     assert.ok(inside >= 0.95 && inside < 0.96, String(inside));
   }
 });
+
+test('the adaptive test residual model: weights only items the replays asked often, and lowers error on new models where one ability misfits', async () => {
+  const { learnCatCorrection } = await import('../src/evaluate/cat.js');
+  const { sim, bank } = twoSkills(500, 200, 47);
+  const all = [...Array(200).keys()];
+  const cal = subsetMatrix(sim.matrix, [...Array(400).keys()], all);
+  const fresh = subsetMatrix(sim.matrix, Array.from({ length: 100 }, (_, k) => 400 + k), all);
+  const o = { maxItems: 40, stopSe: 0 };
+  const asked = new Int32Array(200);
+  await runCat(bank, replayResponder(bank, cal), o, { onStep: (s) => asked[s.item]++ });
+  const corr = await learnCatCorrection(bank, cal, o);
+  assert.ok(corr.penalty! < Infinity && corr.residual, JSON.stringify({ penalty: corr.penalty, gamma: corr.gamma }));
+  corr.residual!.forEach((w, i) => assert.ok(w === 0 || asked[i] >= 40, `item ${i} asked ${asked[i]} times has weight ${w}`));
+  const mae = async (c: typeof corr) => {
+    const res = await runCat(bank, replayResponder(bank, fresh), { ...o, correction: c });
+    return res.rows.reduce((s, row, m) => s + Math.abs(row.accuracy - fresh.data.subarray(m * 200, m * 200 + 200).reduce((x, v) => x + v, 0) / 200), 0) / 100;
+  };
+  const [withModel, without] = [await mae(corr), await mae({ ...corr, residual: undefined })];
+  assert.ok(withModel < 0.9 * without, `${withModel} vs ${without}`);
+});

@@ -41,7 +41,8 @@ export function residualCarry(bank: ItemBank, ans: Answers, theta: number): numb
   return (r / ans.n) * (1 - ans.n / bank.ids.length);
 }
 
-function probability(bank: ItemBank, i: number, theta: number): number {
+/** P_i(θ) of the bank's model. */
+export function probability(bank: ItemBank, i: number, theta: number): number {
   return bank.c[i] + (1 - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (theta - bank.b[i])));
 }
 

@@ -113,8 +113,13 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const write = trajectoryWriter(trajectory, bank);
   const r = await runCat(bank, responder, { ...o, bins, balance, correction }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ?? null, stops: r.stops }));
+  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, stops: r.stops }));
   return { ...r, correction, files: [trajectory, ...files, settingsFile] };
+}
+
+/** cat.json records how many items the residual model weighs, not a weight per bank item. */
+function residualCount(c: Correction): number {
+  return c.residual ? c.residual.reduce((n, w) => n + (w ? 1 : 0), 0) : 0;
 }
 
 function pick(o: CatOptions) {
