@@ -4,7 +4,8 @@
  * three subtasks apart, and a model that does better than θ̂ says on one subtask's anchors does so on the rest of
  * that subtask. Ridge regression of the remaining error on the anchors' residuals y − P(θ̂), over the calibration
  * models, with its penalty chosen by 5-fold cross-validation among them; no model at all (an infinite penalty) is
- * one of the choices, so it is used only where it lowers the error on calibration models it was not fitted on.
+ * one of the choices, so it is used only where it clearly lowers the error on calibration models it was not fitted
+ * on.
  */
 import { solveSpd } from '../util/linalg.js';
 
@@ -30,23 +31,26 @@ export function fitResidualModel(X: Float64Array, target: Float64Array, rows: nu
   const xty = Array.from({ length: FOLDS }, () => new Float64Array(p));
   for (let r = 0; r < rows; r++) addRow(gram[r % FOLDS], xty[r % FOLDS], X, r, p, target[r]);
   const total = sum(gram), totalXty = sum(xty);
-  let best = Infinity, bestSse = 0;
-  for (let r = 0; r < rows; r++) bestSse += target[r] ** 2;
-  const oof = new Float64Array(rows);
-  let bestOof = none.outOfFold;
+  // one-standard-error rule (Breiman et al.): the most penalised choice whose cross-validated error is within one
+  // standard error of the smallest, so that a gain the folds cannot tell from noise does not switch the model on
+  const candidates: Array<{ rho: number; err: Float64Array; oof: Float64Array }> = [{ rho: Infinity, err: target.map((t) => t * t), oof: none.outOfFold }];
   for (const rho of PENALTIES) {
-    let sse = 0;
-    for (let f = 0; f < FOLDS; f++) {
+    const oof = new Float64Array(rows);
+    let ok = true;
+    for (let f = 0; f < FOLDS && ok; f++) {
       const n = rows - Math.ceil((rows - f) / FOLDS);
       const beta = ridge(minus(total, gram[f]), minus(totalXty, xty[f]), p, rho * n);
-      if (!beta) { sse = Infinity; break; }
-      for (let r = f; r < rows; r += FOLDS) {
-        oof[r] = dot(beta, X, r, p);
-        sse += (target[r] - oof[r]) ** 2;
-      }
+      if (!beta) ok = false;
+      else for (let r = f; r < rows; r += FOLDS) oof[r] = dot(beta, X, r, p);
     }
-    if (sse < bestSse) { bestSse = sse; best = rho; bestOof = oof.slice(); }
+    if (ok) candidates.push({ rho, err: oof.map((o, r) => (target[r] - o) ** 2), oof });
   }
+  const mean = (e: Float64Array) => e.reduce((s, x) => s + x, 0) / rows;
+  const lowest = candidates.reduce((b, c) => (mean(c.err) < mean(b.err) ? c : b));
+  const m = mean(lowest.err);
+  const se = Math.sqrt(lowest.err.reduce((s, x) => s + (x - m) ** 2, 0) / (rows - 1) / rows);
+  const chosen = [candidates[0], ...candidates.slice(1).reverse()].find((c) => mean(c.err) <= m + se)!;
+  const best = chosen.rho, bestOof = chosen.oof;
   if (best === Infinity) return none;
   return { beta: ridge(total, totalXty, p, best * rows)!, penalty: best, outOfFold: bestOof };
 }
