@@ -107,7 +107,7 @@ async function dataset(name: string) {
   const truth = truthOf(test, bank, bins);
   const balance = balanceFrom(bank, readItemTable(path.join(dir, `${name}.items.csv`)), 'subtask');
   console.log(`\n${name}: ${nM} models × ${matrix.items.length} items; calibrate on ${calIdx.length} models (2pl mml, ${((performance.now() - t0) / 1000).toFixed(1)} s, bank ${bank.ids.length} items), judge on ${nTest} held out; mean accuracy of held-out ${(truth.reduce((s, t) => s + t[0], 0) / nTest).toFixed(3)}`);
-  console.log('items  method                      MAE full   MAE bins  95% cover   (λ)');
+  console.log('items  method                      MAE full   MAE bins  95% cover   (λ anchor blend, ρ residual model penalty (∞ none), κ interval)');
   const best = new Map<number, number>();
   for (const n of SIZES) {
     const line = (label: string, s: Score, extra = '') => console.log(`${String(n).padStart(5)}  ${label.padEnd(26)}  ${s.mae.toFixed(4).padStart(8)}  ${s.binMae.toFixed(4).padStart(9)}  ${(100 * s.cover).toFixed(1).padStart(8)}%   ${extra}`);
@@ -119,12 +119,12 @@ async function dataset(name: string) {
       const r = estimateAccuracy(bank, test, { subset, bins, correction });
       const s = score(r.rows, r.binRows, truth);
       best.set(n, Math.min(best.get(n) ?? Infinity, s.mae));
-      line(`${method} + estimate`, s, `λ ${correction.lambda.toFixed(2)}`);
+      line(`${method} + estimate`, s, `λ ${correction.lambda.toFixed(2)} ρ ${correction.penalty === Infinity ? '∞' : correction.penalty} κ ${correction.kappa.toFixed(2)}`);
     }
     const catCorr = await learnCatCorrection(bank, cal, { maxItems: n, stopSe: 0 });
     const tc = performance.now();
     const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
-    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `γ ${catCorr.gamma.toFixed(2)} κ ${catCorr.kappa.toFixed(1)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
+    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
     const bo = { maxItems: n, stopSe: 0, balance };
     const cb = await runCat(bank, replayResponder(bank, test), { ...bo, bins, correction: await learnCatCorrection(bank, cal, bo) });
     line('cat, balanced by subtask', score(cb.rows, cb.binRows, truth));

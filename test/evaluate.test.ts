@@ -15,6 +15,7 @@ import { estimateAccuracy } from '../src/evaluate/estimate.js';
 import { selectSubset } from '../src/evaluate/subset.js';
 import { learnCorrection } from '../src/evaluate/correction.js';
 import { GradusError } from '../src/errors.js';
+import { rng } from '../src/util/rng.js';
 
 function world(models: number, items: number, seed = 5) {
   const sim = simulate({ models, items, model: '2pl', seed });
@@ -211,4 +212,80 @@ test('the adaptive test correction: learned on calibration models only, it carri
   };
   const [withCorr, without] = [await mae(corr), await mae()];
   assert.ok(withCorr < without, `${withCorr} vs ${without}`);
+});
+
+/**
+ * Two subtasks the bank's one ability cannot tell apart, as MuSR's: item i is answered with skill θ1 (even i) or with
+ * an unrelated skill θ2 (odd i, and easier), so how a model did on one subtask's anchors says how it does on the rest
+ * of that subtask, which θ̂ (a blend of both) cannot.
+ */
+function twoSkills(models: number, items: number, seed: number) {
+  const sim = simulate({ models, items, model: '2pl', seed });
+  const draw = rng(seed + 1);
+  const second = Float64Array.from(sim.theta, () => draw.normal());
+  sim.matrix.data.forEach((_, k) => {
+    const m = Math.floor(k / items), i = k % items;
+    const z = i % 2 ? 2 * (second[m] + 1.5 - sim.params.b[i]) : sim.params.a[i] * (sim.theta[m] - sim.params.b[i]);
+    sim.matrix.data[k] = draw.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  });
+  return { sim, bank: makeBank(sim.matrix.items, sim.params) };
+}
+
+test('the residual model: learned on calibration models, it is chosen where one ability misfits and lowers error on new models', () => {
+  const { sim, bank } = twoSkills(500, 200, 41);
+  const subset = selectSubset(bank, { n: 60, method: 'cluster', seed: 1 });
+  const all = [...Array(200).keys()];
+  const cal = subsetMatrix(sim.matrix, [...Array(400).keys()], all);
+  const fresh = subsetMatrix(sim.matrix, Array.from({ length: 100 }, (_, k) => 400 + k), all);
+  const corr = learnCorrection(bank, cal, subset);
+  assert.ok(corr.penalty! < Infinity && corr.residual, JSON.stringify({ penalty: corr.penalty, lambda: corr.lambda }));
+  // weights on anchors only
+  const inSubset = new Set(subset.items);
+  corr.residual!.forEach((w, i) => assert.ok(w === 0 || inSubset.has(i)));
+  const mae = (c: typeof corr) => {
+    const r = estimateAccuracy(bank, fresh, { subset, correction: c });
+    return r.rows.reduce((s, row, m) => s + Math.abs(row.accuracy - fresh.data.subarray(m * 200, m * 200 + 200).reduce((x, v) => x + v, 0) / 200), 0) / 100;
+  };
+  const without = mae({ ...corr, residual: undefined });
+  assert.ok(mae(corr) < 0.9 * without, `${mae(corr)} vs ${without}`);
+});
+
+test('the residual model stays off where one ability fits (it must beat no model on held-out folds)', () => {
+  const { sim, bank } = world(400, 150, 43);
+  const subset = selectSubset(bank, { n: 30, method: 'info' });
+  const corr = learnCorrection(bank, subsetMatrix(sim.matrix, [...Array(400).keys()], [...Array(150).keys()]), subset);
+  assert.equal(corr.penalty, Infinity);
+  assert.equal(corr.residual, undefined);
+});
+
+test('κ makes 95% of the calibration errors fall inside the interval, shrinking it when the errors are smaller than predicted', async () => {
+  const { calibrateKappa } = await import('../src/evaluate/correction.js');
+  const draw = rng(3);
+  for (const scale of [0.5, 2]) {
+    const errors = Array.from({ length: 4000 }, () => scale * draw.normal());
+    const kappa = calibrateKappa(errors, errors.map(() => 1));
+    assert.ok(Math.abs(Math.sqrt(kappa) - scale) < 0.05 * scale, `${kappa} for scale ${scale}`);
+    const inside = errors.filter((e) => Math.abs(e) <= 1.96 * Math.sqrt(kappa)).length / errors.length;
+    assert.ok(inside >= 0.95 && inside < 0.96, String(inside));
+  }
+});
+
+test('the adaptive test residual model: weights only items the replays asked often, and lowers error on new models where one ability misfits', async () => {
+  const { learnCatCorrection } = await import('../src/evaluate/cat.js');
+  const { sim, bank } = twoSkills(500, 200, 47);
+  const all = [...Array(200).keys()];
+  const cal = subsetMatrix(sim.matrix, [...Array(400).keys()], all);
+  const fresh = subsetMatrix(sim.matrix, Array.from({ length: 100 }, (_, k) => 400 + k), all);
+  const o = { maxItems: 40, stopSe: 0 };
+  const asked = new Int32Array(200);
+  await runCat(bank, replayResponder(bank, cal), o, { onStep: (s) => asked[s.item]++ });
+  const corr = await learnCatCorrection(bank, cal, o);
+  assert.ok(corr.penalty! < Infinity && corr.residual, JSON.stringify({ penalty: corr.penalty, gamma: corr.gamma }));
+  corr.residual!.forEach((w, i) => assert.ok(w === 0 || asked[i] >= 40, `item ${i} asked ${asked[i]} times has weight ${w}`));
+  const mae = async (c: typeof corr) => {
+    const res = await runCat(bank, replayResponder(bank, fresh), { ...o, correction: c });
+    return res.rows.reduce((s, row, m) => s + Math.abs(row.accuracy - fresh.data.subarray(m * 200, m * 200 + 200).reduce((x, v) => x + v, 0) / 200), 0) / 100;
+  };
+  const [withModel, without] = [await mae(corr), await mae({ ...corr, residual: undefined })];
+  assert.ok(withModel < 0.9 * without, `${withModel} vs ${without}`);
 });

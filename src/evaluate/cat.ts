@@ -13,7 +13,7 @@ import { bankCurves } from './curves.js';
 import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
 import type { Responder } from './responder.js';
 import { selectNext, type Balance, type Selection } from './select.js';
-import { fitCorrection, residualCarry, type Correction } from './correction.js';
+import { fitCorrection, probability, residualCarry, type Correction } from './correction.js';
 import { replayResponder } from './responder.js';
 import { MISSING, subsetMatrix, type ResponseMatrix } from '../responses/matrix.js';
 
@@ -121,9 +121,14 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
  * Adaptive testing's correction, from the same test replayed on (up to `sample`) calibration models, whose whole-bank
  * accuracy is known. The items a CAT picks are not a sample of the bank, so there is no anchor blend (λ = 1); instead
  * γ, the share of a model's residual on the asked items (mean y − P(θ̂)) that carries to the rest, by least squares,
- * and κ = mean squared error left / mean predicted variance (at least 1) for the intervals.
+ * then the residual model (residualModel.ts) on what is left, its features the residuals on the items that at least
+ * FEATURE_SHARE of the replays asked (a CAT from one start asks much the same items of models of like ability, so
+ * those recur; a rarer item has too few rows to learn a weight from, and its residual stays in γ's mean). κ as for
+ * anchor subsets.
  */
-export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMatrix, options: CatOptions = {}, sample = 200): Promise<Correction> {
+const FEATURE_SHARE = 0.1;
+
+export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMatrix, options: CatOptions = {}, sample = 1000): Promise<Correction> {
   const J = calibration.items.length;
   const col = calibration.items.map((id) => bank.index.get(id) ?? -1);
   const full = [...calibration.models.keys()].filter((m) => {
@@ -137,7 +142,7 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
   col.forEach((i, j) => { if (i >= 0) calCol[i] = j; });
   const asked = new Map<string, number[]>();
   const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined }, { onStep: (s) => (asked.get(s.model) ?? asked.set(s.model, []).get(s.model)!).push(s.item) });
-  const truth: number[] = [], irt: number[] = [], variance: number[] = [], carry: number[] = [];
+  const truth: number[] = [], irt: number[] = [], variance: number[] = [], carry: number[] = [], residuals: Array<{ idx: Int32Array; d: Float64Array }> = [];
   r.rows.forEach((row, m) => {
     let right = 0, seen = 0;
     for (let j = 0; j < J; j++) {
@@ -151,6 +156,20 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
     irt.push(row.accuracy);
     variance.push(r.stops[m].sd_accuracy ** 2);
     carry.push(residualCarry(bank, { idx, y, n: idx.length }, row.theta));
+    residuals.push({ idx, d: Float64Array.from(idx, (i, k) => y[k] - probability(bank, i, row.theta)) });
   });
-  return fitCorrection(truth, irt, [], variance, carry);
+  const times = new Int32Array(bank.ids.length);
+  for (const steps of asked.values()) for (const i of steps) times[i]++;
+  const features = Int32Array.from(times.keys()).filter((i) => times[i] >= FEATURE_SHARE * truth.length);
+  const X = new Float64Array(truth.length * features.length);
+  const slot = new Int32Array(bank.ids.length).fill(-1);
+  features.forEach((i, f) => (slot[i] = f));
+  residuals.forEach(({ idx, d }, k) => idx.forEach((i, s) => { if (slot[i] >= 0) X[k * features.length + slot[i]] = d[s]; }));
+  const c = fitCorrection(truth, irt, [], variance, carry, { X, p: features.length });
+  if (c.residual) {
+    const w = new Float64Array(bank.ids.length);
+    features.forEach((i, f) => (w[i] = c.residual![f]));
+    c.residual = w;
+  }
+  return c;
 }

@@ -2,20 +2,26 @@
  * The gp-IRT-style correction (tinyBenchmarks): blend the IRT reconstruction with the anchors' weighted mean,
  * acc = λ·IRT + (1 − λ)·anchors, and widen the interval by κ, both learned on calibration models only — the models
  * the bank was fitted on, each answering just the anchors as a new model would. λ = 1 (pure IRT) is among the
- * choices, so the blend is used only where it lowers the calibration error.
+ * choices, so the blend is used only where it lowers the calibration error. What the blend still misses goes to the
+ * residual model (residualModel.ts), learned on the same models.
  */
 import { MISSING, type ResponseMatrix } from '../responses/matrix.js';
 import { estimateTheta, type Answers, type Estimator } from './ability.js';
 import { predictAccuracy } from './accuracy.js';
 import type { ItemBank } from './bank.js';
 import { bankCurves, type BankCurves } from './curves.js';
+import { fitResidualModel } from './residualModel.js';
 import type { Subset } from './subset.js';
 
 export interface Correction {
   lambda: number;
   /** adaptive tests: the share of the asked items' residual carried to the rest (0 for anchor subsets) */
   gamma: number;
-  /** variance inflation of the interval: mean squared error over mean predicted variance, at least 1 */
+  /** weight of each bank item's residual y − P(θ̂) in the accuracy (anchor subsets; absent or 0: none) */
+  residual?: Float64Array;
+  /** the residual model's ridge penalty over the number of models; Infinity when it did not lower the error */
+  penalty?: number;
+  /** variance inflation of the interval, from the calibration models' standardised errors (calibrateKappa) */
   kappa: number;
   /** calibration models it was learned on */
   models: number;
@@ -31,11 +37,23 @@ export interface Correction {
 export function residualCarry(bank: ItemBank, ans: Answers, theta: number): number {
   if (!ans.n) return 0;
   let r = 0;
+  for (let k = 0; k < ans.n; k++) r += ans.y[k] - probability(bank, ans.idx[k], theta);
+  return (r / ans.n) * (1 - ans.n / bank.ids.length);
+}
+
+/** P_i(θ) of the bank's model. */
+export function probability(bank: ItemBank, i: number, theta: number): number {
+  return bank.c[i] + (1 - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (theta - bank.b[i])));
+}
+
+/** The residual model's shift of the accuracy: Σ weight_i · (y_i − P_i(θ̂)) over the answered items. */
+export function residualShift(bank: ItemBank, ans: Answers, theta: number, weight: Float64Array): number {
+  let s = 0;
   for (let k = 0; k < ans.n; k++) {
     const i = ans.idx[k];
-    r += ans.y[k] - (bank.c[i] + (1 - bank.c[i]) / (1 + Math.exp(-bank.a[i] * (theta - bank.b[i]))));
+    if (weight[i]) s += weight[i] * (ans.y[k] - probability(bank, i, theta));
   }
-  return (r / ans.n) * (1 - ans.n / bank.ids.length);
+  return s;
 }
 
 /** The anchors' weighted mean over those answered; NaN when none was. */
@@ -60,7 +78,11 @@ export function learnCorrection(bank: ItemBank, calibration: ResponseMatrix, sub
   const col = Int32Array.from(calibration.items, (id) => bank.index.get(id) ?? -1);
   const J = calibration.items.length;
   const truth: number[] = [], irt: number[] = [], anchors: number[] = [], variance: number[] = [];
-  const ans: Answers = { idx: new Int32Array(subset.items.length), y: new Uint8Array(subset.items.length), n: 0 };
+  const p = subset.items.length;
+  const slot = new Int32Array(bank.ids.length).fill(-1);
+  subset.items.forEach((i, k) => (slot[i] = k));
+  const features: number[] = [];
+  const ans: Answers = { idx: new Int32Array(p), y: new Uint8Array(p), n: 0 };
   for (let m = 0; m < calibration.models.length; m++) {
     let right = 0, seen = 0;
     ans.n = 0;
@@ -75,20 +97,28 @@ export function learnCorrection(bank: ItemBank, calibration: ResponseMatrix, sub
       }
     }
     if (!ans.n || seen < bank.ids.length / 2) continue;
-    const r = predictAccuracy(bank, curves, ans, estimateTheta(bank, ans, method));
+    const est = estimateTheta(bank, ans, method);
+    const r = predictAccuracy(bank, curves, ans, est);
     truth.push(right / seen);
     irt.push(r.accuracy[0]);
     anchors.push(anchorMean(ans, weightOf));
     variance.push(r.sd[0] ** 2);
+    const x = new Float64Array(p);
+    for (let k = 0; k < ans.n; k++) x[slot[ans.idx[k]]] = ans.y[k] - probability(bank, ans.idx[k], est.theta);
+    features.push(...x);
   }
-  return fitCorrection(truth, irt, anchors, variance);
+  const c = fitCorrection(truth, irt, anchors, variance, [], { X: Float64Array.from(features), p });
+  if (c.residual) c.residual = Float64Array.from(bank.ids, (_, i) => (slot[i] >= 0 ? c.residual![slot[i]] : 0));
+  return c;
 }
 
 /**
  * λ on a grid of 0.05 by least squares over the calibration models (with anchors), or γ in [0, 1] by least squares
- * (with the residual carry of adaptive tests), then κ from the errors left.
+ * (with the residual carry of adaptive tests); then, given the anchors' residuals (`features`, one row of p per
+ * model), the residual model on what is left; then κ from the errors left (out of fold for the residual model, so
+ * the intervals are not sized on errors it was fitted to).
  */
-export function fitCorrection(truth: number[], irt: number[], anchors: number[], variance: number[], carry: number[] = []): Correction {
+export function fitCorrection(truth: number[], irt: number[], anchors: number[], variance: number[], carry: number[] = [], features?: { X: Float64Array; p: number }): Correction {
   const n = truth.length;
   let gamma = 0;
   if (carry.length) {
@@ -96,10 +126,11 @@ export function fitCorrection(truth: number[], irt: number[], anchors: number[],
     for (let k = 0; k < n; k++) { sxy += carry[k] * (truth[k] - irt[k]); sxx += carry[k] * carry[k]; }
     gamma = sxx > 0 ? Math.min(1, Math.max(0, sxy / sxx)) : 0;
   }
+  const residualOf = (lambda: number, k: number, g = gamma) => truth[k] - (lambda === 1 ? irt[k] + (g ? g * carry[k] : 0) : lambda * irt[k] + (1 - lambda) * anchors[k]);
   const err = (lambda: number, g = gamma) => {
     let se = 0, ae = 0;
     for (let k = 0; k < n; k++) {
-      const d = truth[k] - (lambda === 1 ? irt[k] + (g ? g * carry[k] : 0) : lambda * irt[k] + (1 - lambda) * anchors[k]);
+      const d = residualOf(lambda, k, g);
       se += d * d;
       ae += Math.abs(d);
     }
@@ -107,7 +138,31 @@ export function fitCorrection(truth: number[], irt: number[], anchors: number[],
   };
   let best = 1;
   if (anchors.length) for (let l = 0; l <= 20; l++) if (err(l / 20).mse < err(best).mse) best = l / 20;
-  const meanVar = variance.reduce((s, v) => s + v, 0) / Math.max(n, 1);
-  const kappa = n && meanVar > 0 ? Math.max(1, err(best).mse / meanVar) : 1;
-  return { lambda: best, gamma, kappa, models: n, mae: err(best).mae, maeIrt: err(1, 0).mae };
+  const predicted = truth.map((t, k) => t - residualOf(best, k));
+  let residual: Float64Array | undefined, penalty: number | undefined;
+  if (features) {
+    const m = fitResidualModel(features.X, Float64Array.from(predicted, (x, k) => truth[k] - x), n, features.p);
+    penalty = m.penalty;
+    if (m.penalty < Infinity) {
+      residual = m.beta;
+      m.outOfFold.forEach((d, k) => (predicted[k] += d));
+    }
+  }
+  const errors = predicted.map((x, k) => truth[k] - x);
+  const mae = errors.reduce((s, d) => s + Math.abs(d), 0) / Math.max(n, 1);
+  return { lambda: best, gamma, residual, penalty, kappa: calibrateKappa(errors, variance), models: n, mae, maeIrt: err(1, 0).mae };
+}
+
+/**
+ * κ, the factor on the predicted variance that makes 95% of the calibration models' errors fall inside the interval
+ * (the 95th percentile of |error| / predicted SD, over 1.96, squared): a split-conformal size, robust to the few
+ * models IRT misfits badly, which a mean squared error would let widen every interval. It may be below 1, where the
+ * predicted variance is larger than the errors (the Bernoulli noise of the unanswered items is smaller for
+ * benchmarks whose items are answered alike by models of one ability).
+ */
+export function calibrateKappa(errors: number[], variance: number[]): number {
+  const z = errors.map((e, k) => Math.abs(e) / Math.sqrt(variance[k])).filter(Number.isFinite).sort((x, y) => x - y);
+  if (!z.length) return 1;
+  const q = z[Math.min(z.length - 1, Math.ceil(0.95 * (z.length + 1)) - 1)];
+  return q > 0 ? (q / 1.96) ** 2 : 1;
 }

@@ -9,7 +9,7 @@ import { MISSING, type ResponseMatrix } from '../responses/matrix.js';
 import { estimateTheta, ESTIMATORS, type Answers, type Estimator, type ThetaEstimate } from './ability.js';
 import { interval, predictAccuracy, type RowAccuracy } from './accuracy.js';
 import type { ItemBank } from './bank.js';
-import { anchorMean, residualCarry, subsetWeights, type Correction } from './correction.js';
+import { anchorMean, residualCarry, residualShift, subsetWeights, type Correction } from './correction.js';
 import { bankCurves, type BankCurves } from './curves.js';
 import type { Subset } from './subset.js';
 
@@ -116,7 +116,9 @@ export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans
   if (o.correction) {
     const anchors = weights ? anchorMean(ans, weights) : NaN;
     if (Number.isFinite(anchors)) overall = o.correction.lambda * overall + (1 - o.correction.lambda) * anchors;
-    if (o.correction.gamma) overall = Math.min(1, Math.max(0, overall + o.correction.gamma * residualCarry(bank, ans, e.theta)));
+    if (o.correction.residual) overall += residualShift(bank, ans, e.theta, o.correction.residual);
+    if (o.correction.gamma) overall += o.correction.gamma * residualCarry(bank, ans, e.theta);
+    overall = Math.min(1, Math.max(0, overall));
     sd *= Math.sqrt(o.correction.kappa);
   }
   const [lo, hi] = interval(overall, sd);

@@ -66,7 +66,7 @@ export async function estimateFiles(fitDir: string, responses: string[], o: Esti
     const cal = calibrationFiles(bank, o.calibration);
     if (cal.length) {
       correction = learnCorrection(bank, (await readResponses(cal, o.read)).matrix, subset, o.method);
-      notes.push(`correction learned on ${correction.models} calibration models: λ = ${correction.lambda} (IRT share), interval × ${Math.sqrt(correction.kappa).toFixed(2)}; their error ${correction.mae.toFixed(4)} (IRT alone ${correction.maeIrt.toFixed(4)})`);
+      notes.push(`correction learned on ${correction.models} calibration models: λ = ${correction.lambda} (IRT share), residual model ${correction.residual ? `on, penalty ${correction.penalty}` : 'off (it did not lower their error)'}, interval × ${Math.sqrt(correction.kappa).toFixed(2)}; their error ${correction.mae.toFixed(4)} (IRT alone ${correction.maeIrt.toFixed(4)})`);
     } else notes.push('no calibration responses found (fit.json inputs, or give calibration files): accuracy is the IRT reconstruction without the correction');
   }
   const r = estimateAccuracy(bank, matrix, { method: o.method, bins, subset, correction });
@@ -113,8 +113,13 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const write = trajectoryWriter(trajectory, bank);
   const r = await runCat(bank, responder, { ...o, bins, balance, correction }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ?? null, stops: r.stops }));
+  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, stops: r.stops }));
   return { ...r, correction, files: [trajectory, ...files, settingsFile] };
+}
+
+/** cat.json records how many items the residual model weighs, not a weight per bank item. */
+function residualCount(c: Correction): number {
+  return c.residual ? c.residual.reduce((n, w) => n + (w ? 1 : 0), 0) : 0;
 }
 
 function pick(o: CatOptions) {
