@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runDemo } from '../../demo/demo.js';
+import { DEMO_FAMILY, runDemo } from '../../demo/demo.js';
 import { formatKnob } from '../../demo/knob.js';
 import { progressFor } from '../../util/progress.js';
 import { example } from '../options.js';
@@ -11,8 +11,8 @@ export function register(program: Command): void {
     .command('demo')
     .description('the whole study in miniature on CPU: tasks → model zoo → IRT → bins → train-bin × test-bin grid → analysis and report')
     .option('--out <dir>', 'demo folder', 'demo')
-    .option('--quick', 'a smaller run (5 bins, 1 seed, a 2-run zoo): about 3 minutes on 2 cores')
-    .option('--family <name>', 'task family', 'sort');
+    .option('--quick', 'a smaller run (500 items, 5 bins, 1 seed, a 4-run zoo): about 3 minutes on 2 cores')
+    .option('--family <name>', 'task family', DEMO_FAMILY);
   example(cmd, 'gradus demo --out demo --quick');
   cmd.action(async (o: { out: string; quick?: boolean; family: string }) => {
     const ac = new AbortController();
