@@ -51,9 +51,10 @@ const SPANS = { all: 1, most: 0.85, half: 0.6, least: 0.3 } as const;
  */
 export function defaultRuns(quick: boolean): ZooRun[] {
   const run = (d: number, span: keyof typeof SPANS, seed: number, steps: number): ZooRun => ({ name: `w${d}-${span}-s${seed}`, d, upTo: SPANS[span], seed, steps, saveEvery: 10, lr: 2e-3 });
-  // the longest run first, so that on 2 cores the others share the second core while it trains
+  // the run on all levels first (the demo takes its base model from it), then the longest, so that on 2 cores
+  // the shorter runs share the other core
   if (quick) return [run(64, 'all', 1, 160), run(48, 'most', 2, 160), run(32, 'half', 3, 160), run(32, 'least', 4, 120)];
-  return [run(64, 'all', 1, 300), run(48, 'all', 5, 300), run(48, 'most', 2, 240), run(32, 'half', 3, 200), run(64, 'half', 6, 200), run(32, 'least', 4, 160), run(48, 'least', 7, 160)];
+  return [run(64, 'all', 1, 150), run(64, 'half', 6, 200), run(48, 'all', 5, 160), run(48, 'most', 2, 160), run(32, 'half', 3, 200), run(48, 'least', 7, 160), run(32, 'least', 4, 160)];
 }
 
 const planFile = (dir: string) => path.join(dir, 'zoo-plan.json');
