@@ -32,7 +32,7 @@ test('task families: deterministic per seed, distinct prompts, correct answers, 
   }
   const r = cli(['tasks', 'generate', '--family', 'nope', '--n', '3', '--out', path.join(tmpDir(), 'x.jsonl')]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown task family "nope".*addition, sort, expr/);
+  assert.match(r.stderr, /unknown task family "nope".*addition, sort, sort-distinct, expr/);
 });
 
 test('the small transformer learns to sort far above chance, and a saved checkpoint answers exactly as the live model', async () => {
@@ -125,12 +125,13 @@ test('gradus demo --quick runs the whole pipeline end to end, resumes, and its o
   assert.match(r.stdout, /mean gain on the training bin [+-]\d+\.\d points; at distance 1 [+-]\d+\.\d points; at the farthest distance \(4\) [+-]\d+\.\d points/);
   for (const f of ['items.jsonl', 'zoo/responses.csv', 'fit/items.csv', 'bins.csv', 'grid.csv', 'analysis.json', 'study.yaml']) assert.ok(fs.existsSync(path.join(out, f)), f);
   const zoo = JSON.parse(fs.readFileSync(path.join(out, 'zoo/zoo.json'), 'utf8'));
-  // 2 runs saved every 20 of 600 steps: enough models that a Rasch b (one value per sum score) has room
+  // 4 runs saved every 10 steps (160, 160, 160 and 120 steps): enough models that a Rasch b (one value per sum
+  // score) has room
   assert.equal(zoo.models.length, 60);
   // every level the study scores reaches the zoo's training (the run on all levels), none left out
   const studyLevels = new Set(fs.readFileSync(path.join(out, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).level as number));
   assert.equal(studyLevels.size, 7);
-  for (const l of studyLevels) assert.ok(zoo.training_levels['w64-all-s1'][`sort/${l}`].prompts > 0, `level ${l} never trained on`);
+  for (const l of studyLevels) assert.ok(zoo.training_levels['w64-all-s1'][`sort-distinct/${l}`].prompts > 0, `level ${l} never trained on`);
   const studyPrompts = new Set(fs.readFileSync(path.join(out, 'items.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).prompt as string));
   assert.equal(studyPrompts.size, 500);
   const accs = zoo.models.map((m: { accuracy: number }) => m.accuracy);
@@ -140,10 +141,10 @@ test('gradus demo --quick runs the whole pipeline end to end, resumes, and its o
   assert.ok(a.gain_matrix.gain.every((row: unknown[]) => row.every((x) => typeof x === 'number')));
   // the zoo's answers make a real difficulty scale: easier bins are answered better by the base model
   assert.ok(a.baseline_accuracy[0] > a.baseline_accuracy[4], `baseline by bin ${a.baseline_accuracy}`);
-  // and the knob explains it: difficulty rises with the number of letters to sort, level by level. The quick zoo
-  // (2 runs) gives Spearman 0.78 [0.73, 0.81]: the three longest levels, which only one run learns, overlap
+  // and the knob explains it: difficulty rises with the number of letters to sort, level by level (the issue's
+  // bar: Spearman >= 0.8; the quick demo gives 0.88 [0.84, 0.91])
   assert.equal(a.knob.feature, 'level');
-  assert.ok(a.knob.spearman.estimate >= 0.7, `Spearman(level, b) ${a.knob.spearman.estimate}`);
+  assert.ok(a.knob.spearman.estimate >= 0.8, `Spearman(level, b) ${a.knob.spearman.estimate}`);
   const medians = a.knob.per_level.map((p: { median_b: number }) => p.median_b);
   assert.equal(medians.length, 7);
   medians.slice(1).forEach((m: number, k: number) => assert.ok(m > medians[k], `median b by level ${medians}`));

@@ -42,3 +42,16 @@ test('the zoo\'s one-pass check gives the same verdict as decoding greedily and 
     m.dispose();
   }
 });
+
+test('sort-distinct strings never repeat a letter, so length is their one knob', () => {
+  const xs = generateItems('sort-distinct', 700, 2);
+  for (const x of xs) {
+    const letters = x.prompt.slice('sort:'.length);
+    assert.equal(new Set(letters).size, letters.length, x.prompt);
+    assert.equal(letters.length, x.level + 1);
+    assert.equal(x.answer, [...letters].sort().join(''));
+  }
+  assert.deepEqual(new Set(xs.map((x) => x.level)), new Set([1, 2, 3, 4, 5, 6, 7]));
+  // ordered pairs of 10 different letters: exactly 90 two-letter prompts
+  assert.equal(shareLevels('sort-distinct', 500, 1).levels[0].distinct, 90);
+});

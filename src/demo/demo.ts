@@ -40,7 +40,11 @@ export interface DemoSettings {
   lr: number;
 }
 
-export function demoSettings(quick: boolean, family = 'sort'): DemoSettings {
+/** sorting without repeated letters: its length is the one knob of its difficulty (see src/tasks/families.ts) */
+export { DEMO_FAMILY } from './family.js';
+import { DEMO_FAMILY } from './family.js';
+
+export function demoSettings(quick: boolean, family = DEMO_FAMILY): DemoSettings {
   return quick
     ? { family, items: 500, k: 5, testFraction: 0.3, seeds: [1], steps: 100, lr: 3e-4 }
     : { family, items: 1000, k: 10, testFraction: 0.25, seeds: [1, 2, 3], steps: 120, lr: 3e-4 };

@@ -5,6 +5,9 @@
  * - addition: two numbers of 1..L digits, written least-significant digit first (as in the length-generalization
  *   literature: a small transformer can then add digit by digit); features digits, carries.
  * - sort: a string of 2..L+1 letters (a–j) to sort; features length, distinct.
+ * - sort-distinct: as sort, but no letter repeats. Small models find a repeated letter much harder than one more
+ *   letter (in sort, an item's count of distinct letters sets its difficulty about as much as its length does), so
+ *   here length is the one knob.
  * - expr: an expression over single digits with +, −, ×, value mod 10; features ops (= level), depth (parentheses).
  */
 import { GradusError, option } from '../errors.js';
@@ -68,6 +71,20 @@ export const FAMILIES: Record<string, Family> = {
       const n = level + 1;
       const s = Array.from({ length: n }, () => 'abcdefghij'[r.int(10)]).join('');
       return { prompt: `sort:${s}`, answer: [...s].sort().join(''), length: n, distinct: new Set(s).size };
+    },
+  },
+  'sort-distinct': {
+    levels: 7,
+    make(r, level) {
+      const letters = [...'abcdefghij'];
+      const n = level + 1;
+      // a partial Fisher–Yates shuffle: n different letters, in random order
+      for (let k = 0; k < n; k++) {
+        const j = k + r.int(letters.length - k);
+        [letters[k], letters[j]] = [letters[j], letters[k]];
+      }
+      const s = letters.slice(0, n).join('');
+      return { prompt: `sort:${s}`, answer: [...s].sort().join(''), length: n };
     },
   },
   expr: {

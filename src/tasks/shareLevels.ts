@@ -19,7 +19,7 @@ export interface LevelShare {
 }
 
 /** Every distinct prompt of one level, up to `limit`, in the order a seeded generator meets them. */
-function levelPool(family: string, level: number, seed: number, limit: number) {
+export function levelPool(family: string, level: number, seed: number, limit: number) {
   const f = FAMILIES[family];
   const r = rng(seed * 7919 + family.length * 31 + level);
   const seen = new Set<string>();

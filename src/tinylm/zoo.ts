@@ -12,7 +12,8 @@ import { GradusError, option } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { csvField, safeJson } from '../util/csv.js';
 import { describeOutcome, runLogged } from '../util/runCommand.js';
-import { generateItems, FAMILIES, type TaskItem } from '../tasks/families.js';
+import { FAMILIES, type TaskItem } from '../tasks/families.js';
+import { levelPool } from '../tasks/shareLevels.js';
 import { gradusArgv } from '../util/gradusBin.js';
 import { isCheckpoint, loadCheckpoint, trainCheckpoint } from './api.js';
 import { liveModel } from './runtime.js';
@@ -22,8 +23,11 @@ import type { Progress } from '../util/progress.js';
 export interface ZooRun {
   name: string;
   d: number;
-  /** levels of the training mixture: all, or only the lower half */
-  mixture: 'all' | 'easy';
+  /**
+   * how far up each family's levels the training data goes, as a share of them (1: all; 0.5: the easier half,
+   * rounded up): models differ in what their training covered, as LLMs differ in what their pretraining did
+   */
+  upTo: number;
   seed: number;
   steps: number;
   saveEvery: number;
@@ -37,19 +41,20 @@ export interface ZooPlan {
   runs: ZooRun[];
 }
 
+/** how far up the levels a run's training goes: all of them, 6 of sort's 7, 4 of 7, 2 of 7 */
+const SPANS = { all: 1, most: 0.85, half: 0.6, least: 0.3 } as const;
+
+/**
+ * Runs of different widths whose training goes different distances up the levels, each saved every 10 steps: the
+ * tasks are learned in a few hundred steps, so frequent checkpoints are what give the zoo models of every ability
+ * and a Rasch b, which takes one value per sum score, many values.
+ */
 export function defaultRuns(quick: boolean): ZooRun[] {
-  if (quick) {
-    return [
-      { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 600, saveEvery: 20, lr: 2e-3 },
-      { name: 'w32-easy-s2', d: 32, mixture: 'easy', seed: 2, steps: 600, saveEvery: 20, lr: 2e-3 },
-    ];
-  }
-  return [
-    { name: 'w64-all-s1', d: 64, mixture: 'all', seed: 1, steps: 1000, saveEvery: 25, lr: 2e-3 },
-    { name: 'w32-all-s2', d: 32, mixture: 'all', seed: 2, steps: 1000, saveEvery: 25, lr: 2e-3 },
-    { name: 'w64-easy-s3', d: 64, mixture: 'easy', seed: 3, steps: 750, saveEvery: 25, lr: 2e-3 },
-    { name: 'w32-easy-s4', d: 32, mixture: 'easy', seed: 4, steps: 750, saveEvery: 25, lr: 2e-3 },
-  ];
+  const run = (d: number, span: keyof typeof SPANS, seed: number, steps: number): ZooRun => ({ name: `w${d}-${span}-s${seed}`, d, upTo: SPANS[span], seed, steps, saveEvery: 10, lr: 2e-3 });
+  // the run on all levels first (the demo takes its base model from it), then the longest, so that on 2 cores
+  // the shorter runs share the other core
+  if (quick) return [run(64, 'all', 1, 160), run(48, 'most', 2, 160), run(32, 'half', 3, 160), run(32, 'least', 4, 120)];
+  return [run(64, 'all', 1, 150), run(64, 'half', 6, 200), run(48, 'all', 5, 160), run(48, 'most', 2, 160), run(32, 'half', 3, 200), run(48, 'least', 7, 160), run(32, 'least', 4, 160)];
 }
 
 const planFile = (dir: string) => path.join(dir, 'zoo-plan.json');
@@ -67,14 +72,18 @@ function readItems(file: string): Array<{ id: string; prompt: string; answer: st
  */
 function trainingItems(plan: ZooPlan, run: ZooRun): TaskItem[] {
   const taken = new Set(readItems(plan.items).map((x) => x.prompt));
-  return plan.families.flatMap((f) => {
-    const top = FAMILIES[f].levels;
-    const maxLevel = run.mixture === 'easy' ? Math.ceil(top / 2) : top;
-    const fresh = generateItems(f, plan.trainItems + taken.size, 1000 + run.seed, maxLevel).filter((x) => !taken.has(x.prompt)).slice(0, plan.trainItems);
-    const byLevel = new Map<number, TaskItem[]>();
-    for (const x of fresh) byLevel.set(x.level, [...(byLevel.get(x.level) ?? []), x]);
-    const most = Math.max(...[...byLevel.values()].map((g) => g.length));
-    return [...byLevel.values()].flatMap((g) => Array.from({ length: most }, (_, k) => g[k % g.length]));
+  return plan.families.flatMap((family) => {
+    const top = FAMILIES[family].levels;
+    const maxLevel = Math.max(1, Math.min(top, Math.round(top * run.upTo)));
+    const per = Math.ceil(plan.trainItems / maxLevel);
+    const byLevel = Array.from({ length: maxLevel }, (_, k) =>
+      levelPool(family, k + 1, 1000 + run.seed, per + taken.size)
+        .filter((x) => !taken.has(x.prompt))
+        .slice(0, per)
+        .map((x, j): TaskItem => ({ ...x, id: `${family}-train-${k + 1}-${j}`, family, level: k + 1 })),
+    ).filter((g) => g.length);
+    const most = Math.max(...byLevel.map((g) => g.length));
+    return byLevel.flatMap((g) => Array.from({ length: most }, (_, k) => g[k % g.length]));
   });
 }
 
@@ -167,7 +176,7 @@ export async function buildZoo(o: ZooOptions): Promise<ZooResult> {
       const run = plan.runs[next++];
       const log = path.join(o.out, 'logs', `${run.name}.log`);
       if (finished(run)) continue;
-      say(`training ${run.name} (width ${run.d}, ${run.mixture} levels, ${run.steps} steps)`);
+      say(`training ${run.name} (width ${run.d}, ${run.upTo === 1 ? 'all levels' : `the easiest ${Math.round(100 * run.upTo)}% of levels`}, ${run.steps} steps)`);
       bar?.cellStarted(run.name);
       const t0 = Date.now();
       const r = await runLogged(gradusArgv('zoo', '--run', run.name, '--out', o.out, '--items', o.items), { log, signal: o.signal });

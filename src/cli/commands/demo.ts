@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEMO_FAMILY } from '../../demo/family.js';
 import { progressFor } from '../../util/progress.js';
 import { example } from '../options.js';
 
@@ -9,8 +10,8 @@ export function register(program: Command): void {
     .command('demo')
     .description('the whole study in miniature on CPU: tasks → model zoo → IRT → bins → train-bin × test-bin grid → analysis and report')
     .option('--out <dir>', 'demo folder', 'demo')
-    .option('--quick', 'a smaller run (5 bins, 1 seed, a 2-run zoo): about 3 minutes on 2 cores')
-    .option('--family <name>', 'task family', 'sort');
+    .option('--quick', 'a smaller run (500 items, 5 bins, 1 seed, a 4-run zoo): about 3 minutes on 2 cores')
+    .option('--family <name>', 'task family', DEMO_FAMILY);
   example(cmd, 'gradus demo --out demo --quick');
   cmd.action(async (o: { out: string; quick?: boolean; family: string }) => {
     const ac = new AbortController();

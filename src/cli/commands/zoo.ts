@@ -7,7 +7,7 @@ export function register(program: Command): void {
     .description('train a zoo of small models (runs × checkpoints) on the built-in tasks and write every checkpoint\'s answers as responses.csv')
     .requiredOption('--items <file>', 'the study\'s items (from gradus tasks generate); the zoo trains on other items of the same families')
     .requiredOption('--out <dir>', 'zoo folder: runs/, answers/, responses.csv, zoo.json')
-    .option('--quick', '2 runs × 6 checkpoints instead of 4 runs, 28 checkpoints')
+    .option('--quick', '4 runs, 60 checkpoints, instead of 7 runs, 119 checkpoints')
     .option('--train-items <n>', 'training items per family per run', '3000')
     .option('--jobs <n>', 'runs trained at once (default: one per core)')
     .option('--run <name>', '(internal) train and answer one run of the plan in this process');
