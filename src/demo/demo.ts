@@ -17,6 +17,7 @@ import { runStudy, type StudyRunResult } from '../study/runner.js';
 import type { Progress } from '../util/progress.js';
 import { stringify } from 'yaml';
 import { writeReport } from '../report/report.js';
+import { DEMO_FAMILY } from './family.js';
 
 export interface DemoOptions {
   out: string;
@@ -40,9 +41,7 @@ export interface DemoSettings {
   lr: number;
 }
 
-/** sorting without repeated letters: its length is the one knob of its difficulty (see src/tasks/families.ts) */
-export { DEMO_FAMILY } from './family.js';
-import { DEMO_FAMILY } from './family.js';
+export { DEMO_FAMILY };
 
 export function demoSettings(quick: boolean, family = DEMO_FAMILY): DemoSettings {
   return quick
