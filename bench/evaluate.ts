@@ -3,7 +3,8 @@
  * matrices (../shared/data/openllm-v2: MATH Level 5, MuSR). A seeded 20% of the models is held out; the 2PL fit, the
  * anchors and the correction see only the other 80%. For 10, 25, 50 and 100 items it prints the mean absolute error
  * of full-bank accuracy (random items + plain mean; each subset method + estimate; cat), of per-bin accuracy (5
- * quantile bins of b), and the share of held-out models inside the 95% interval; then the speed of `estimate` (1,000
+ * quantile bins of b), and the share of held-out models inside the 95% interval; cat under the SE and the accuracy
+ * stop rules, items on average against error; then the speed of `estimate` (1,000
  * models × 100 answered items, 21,000-item bank) and of a replayed 100-item CAT for one model.
  * Usage: node dist/bench/evaluate.js [--data ../shared/data/openllm-v2] [--only math_hard|musr|speed] [--no-speed]
  */
@@ -19,7 +20,7 @@ import { makeBank, type ItemBank } from '../src/evaluate/bank.js';
 import { selectSubset, type Subset, type SubsetMethod } from '../src/evaluate/subset.js';
 import { learnCorrection } from '../src/evaluate/correction.js';
 import { estimateAccuracy, type BinAssignment, type BinEstimateRow, type EstimateRow } from '../src/evaluate/estimate.js';
-import { learnCatCorrection, runCat } from '../src/evaluate/cat.js';
+import { learnCatCorrection, runCat, type CatOptions } from '../src/evaluate/cat.js';
 import { replayResponder } from '../src/evaluate/responder.js';
 import { balanceFrom } from '../src/evaluate/groups.js';
 import { readItemTable } from '../src/responses/itemTable.js';
@@ -108,7 +109,7 @@ async function dataset(name: string) {
   const balance = balanceFrom(bank, readItemTable(path.join(dir, `${name}.items.csv`)), 'subtask');
   console.log(`\n${name}: ${nM} models × ${matrix.items.length} items; calibrate on ${calIdx.length} models (2pl mml, ${((performance.now() - t0) / 1000).toFixed(1)} s, bank ${bank.ids.length} items), judge on ${nTest} held out; mean accuracy of held-out ${(truth.reduce((s, t) => s + t[0], 0) / nTest).toFixed(3)}`);
   console.log('items  method                      MAE full   MAE bins  95% cover   (λ anchor blend, ρ residual model penalty (∞ none), κ interval)');
-  const best = new Map<number, number>();
+  const best = new Map<number, number>(), catMae = new Map<number, number>();
   for (const n of SIZES) {
     const line = (label: string, s: Score, extra = '') => console.log(`${String(n).padStart(5)}  ${label.padEnd(26)}  ${s.mae.toFixed(4).padStart(8)}  ${s.binMae.toFixed(4).padStart(9)}  ${(100 * s.cover).toFixed(1).padStart(8)}%   ${extra}`);
     const plain = plainMean(bank, test, truth, bins, n);
@@ -124,7 +125,9 @@ async function dataset(name: string) {
     const catCorr = await learnCatCorrection(bank, cal, { maxItems: n, stopSe: 0 });
     const tc = performance.now();
     const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
-    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
+    const cs = score(c.rows, c.binRows, truth);
+    catMae.set(n, cs.mae);
+    line('cat (mfi, eap)', cs, `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
     const bo = { maxItems: n, stopSe: 0, balance };
     const cb = await runCat(bank, replayResponder(bank, test), { ...bo, bins, correction: await learnCatCorrection(bank, cal, bo) });
     line('cat, balanced by subtask', score(cb.rows, cb.binRows, truth));
@@ -133,14 +136,27 @@ async function dataset(name: string) {
       console.log(`goal: best 100-item subset error ${best.get(100)!.toFixed(4)} = ${ratio.toFixed(2)} × random's ${plain.mae.toFixed(4)} (goal ≤ 0.5 ×, and ≤ 0.017)`);
     }
   }
-  // the SE rule: how many items cat needs on average to reach the best 100-item subset's error
-  for (const se of [0.3, 0.25, 0.2, 0.15]) {
-    const o = { maxItems: 100, stopSe: se, minItems: 10 };
-    const c = await runCat(bank, replayResponder(bank, test), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
+  // the stop rules: how many items cat needs on average to reach the best 100-item subset's error
+  const stopped = async (o: CatOptions, models: ResponseMatrix) => {
+    const c = await runCat(bank, replayResponder(bank, models), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
+    return { c, mean: c.stops.reduce((x, y) => x + y.n, 0) / c.stops.length };
+  };
+  const report = async (label: string, o: CatOptions) => {
+    const { c, mean } = await stopped(o, test);
     const s = score(c.rows, c.binRows, truth);
-    const mean = c.stops.reduce((x, y) => x + y.n, 0) / c.stops.length;
-    console.log(`cat --stop-se ${se}: ${mean.toFixed(1)} items on average, MAE ${s.mae.toFixed(4)}, 95% cover ${(100 * s.cover).toFixed(1)}% (best 100-item subset ${best.get(100)!.toFixed(4)})`);
-  }
+    console.log(`cat ${label}: ${mean.toFixed(1)} items on average, MAE ${s.mae.toFixed(4)}, 95% cover ${(100 * s.cover).toFixed(1)}% (best 100-item subset ${best.get(100)!.toFixed(4)})`);
+    return s.mae;
+  };
+  for (const se of [0.3, 0.2, 0.15]) await report(`--stop-se ${se}`, { maxItems: 100, stopSe: se, minItems: 10 });
+  const targets = [0.03, 0.02, 0.015, 0.01, 0.008, 0.0065, 0.005];
+  for (const h of targets) await report(`--stop-accuracy ${h} --stop-se 0`, { maxItems: 100, stopSe: 0, stopAccuracy: h, minItems: 10 });
+  // the bench's own choice, made on the calibration models only: the tightest target whose replays on them average
+  // at most 50 items
+  let chosen = targets[0];
+  for (const h of targets) if ((await stopped({ maxItems: 100, stopSe: 0, stopAccuracy: h, minItems: 10 }, cal)).mean <= 50) chosen = h;
+  const mae = await report(`--stop-accuracy ${chosen} (tightest ≤ 50 items on the calibration models)`, { maxItems: 100, stopSe: 0, stopAccuracy: chosen, minItems: 10 });
+  const verdict = (x: number) => `${x.toFixed(4)}, ${x <= best.get(100)! ? 'met' : 'not met'}`;
+  console.log(`goal: cat with ≤ 50 items on average reaches the best 100-item subset's error ${best.get(100)!.toFixed(4)}: 50 items each ${verdict(catMae.get(50)!)}; --stop-accuracy ${chosen} ${verdict(mae)}`);
 }
 
 async function speed() {

@@ -21,6 +21,8 @@ export interface RowAccuracy {
   accuracy: Float64Array;
   /** standard deviation of the accuracy */
   sd: Float64Array;
+  /** the part of it from θ's uncertainty alone (the spread of the expected score), which more items narrow */
+  sdTheta: Float64Array;
 }
 
 export function predictAccuracy(bank: ItemBank, curves: BankCurves, ans: Answers, est: ThetaEstimate): RowAccuracy {
@@ -63,18 +65,20 @@ export function predictAccuracy(bank: ItemBank, curves: BankCurves, ans: Answers
       noise[r] += W[z] * Math.max(0, curveAt(curves.sumPQ, r, t) - ansPQ[r]);
     }
   }
-  const accuracy = new Float64Array(R), sd = new Float64Array(R);
+  const accuracy = new Float64Array(R), sd = new Float64Array(R), sdTheta = new Float64Array(R);
   for (let r = 0; r < R; r++) {
     const N = curves.count[r];
     if (!N) {
       accuracy[r] = NaN;
       sd[r] = NaN;
+      sdTheta[r] = NaN;
       continue;
     }
     accuracy[r] = (right[r] + mean[r]) / N;
     sd[r] = Math.sqrt(Math.max(0, noise[r] + second[r] - mean[r] * mean[r])) / N;
+    sdTheta[r] = Math.sqrt(Math.max(0, second[r] - mean[r] * mean[r])) / N;
   }
-  return { nAnswered, accuracy, sd };
+  return { nAnswered, accuracy, sd, sdTheta };
 }
 
 /** The 95% interval, kept inside [0, 1]. */

@@ -1,15 +1,20 @@
 /**
  * `runCat`: computerized adaptive testing over a Responder. Each step picks an unused item (MFI, KL or random, with
- * randomesque exposure control and content balancing), asks it, updates θ and its SE, and stops at the SE target
- * (after the minimum length), at the maximum length, or when the model's usable items run out. ML and WLE start
+ * randomesque exposure control and content balancing), asks it, updates θ and its SE, and stops (after the minimum
+ * length) at the SE target or once θ's uncertainty no longer moves the full-bank accuracy by more than the accuracy
+ * target, at the maximum length, or when the model's usable items run out. The accuracy rule serves whoever wants
+ * the accuracy, not θ, to a precision: θ's SE says little about it where the bank's mean curve is flat (a weak
+ * model on MATH Level 5 is surely near 0 with a wide SE) and much where it is steep. ML and WLE start
  * from the Bayes-modal estimate and take over only once the answers are mixed, so θ is never infinite early.
  * An item is asked at most once per model: it leaves the usable set before it is asked. Steps replayed from a
  * previous run (`resume`) rebuild the state without asking again.
  */
+import { GradusError, option } from '../errors.js';
 import { permutation, rng } from '../util/rng.js';
 import { addToPosterior, eapFrom, estimateTheta, mixed, posteriorWeights, priorGrid, type Answers, type Estimator, type ThetaEstimate } from './ability.js';
 import type { ItemBank } from './bank.js';
-import { bankCurves } from './curves.js';
+import { bankCurves, type BankCurves } from './curves.js';
+import { predictAccuracy } from './accuracy.js';
 import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
 import type { Responder } from './responder.js';
 import { selectNext, type Balance, type Selection } from './select.js';
@@ -23,6 +28,11 @@ export interface CatOptions {
   start?: number;
   estimator?: Estimator;
   stopSe?: number;
+  /**
+   * stop once θ's uncertainty moves the full-bank accuracy by at most ± this (1.96 × the SD of the expected score
+   * over θ's posterior); 0: off
+   */
+  stopAccuracy?: number;
   minItems?: number;
   maxItems?: number;
   randomesque?: number;
@@ -31,7 +41,7 @@ export interface CatOptions {
   seed?: number;
 }
 
-export const CAT_DEFAULTS = { select: 'mfi', start: 0, estimator: 'eap', stopSe: 0.2, minItems: 10, maxItems: 100, randomesque: 1, seed: 1 } as const;
+export const CAT_DEFAULTS = { select: 'mfi', start: 0, estimator: 'eap', stopSe: 0.2, stopAccuracy: 0, minItems: 10, maxItems: 100, randomesque: 1, seed: 1 } as const;
 
 export interface CatStep {
   model: string;
@@ -42,7 +52,7 @@ export interface CatStep {
   se_theta: number;
 }
 
-export type StopReason = 'se' | 'max-items' | 'bank';
+export type StopReason = 'se' | 'accuracy' | 'max-items' | 'bank';
 
 export interface CatHooks {
   /** steps already taken per model (bank index, answer), from an earlier run */
@@ -66,10 +76,14 @@ function modelSeed(seed: number, model: string, step: number): number {
 
 export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions & { correction?: Correction } = {}, hooks: CatHooks = {}): Promise<CatResult> {
   const o = { ...CAT_DEFAULTS, ...options };
+  for (const [name, v] of [['stopSe', o.stopSe], ['stopAccuracy', o.stopAccuracy]] as const) {
+    if (!(v >= 0)) throw new GradusError(`${option(name)} ${v} must be a number ≥ 0`, `Give a target ≥ 0 (0 turns that stop rule off).`);
+  }
   const curves = bankCurves(bank, o.bins?.bin, o.bins?.k ?? 0);
+  const whole = o.stopAccuracy > 0 ? (o.bins ? bankCurves(bank) : curves) : undefined;
   const out: CatResult = { rows: [], binRows: [], stops: [] };
   for (const model of responder.models) {
-    const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks);
+    const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks, whole);
     const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction }, undefined, ans.n ? est : undefined);
     out.rows.push(r.row);
     out.binRows.push(...r.bins);
@@ -81,7 +95,12 @@ export async function runCat(bank: ItemBank, responder: Responder, options: CatO
 
 type Settled = Required<Omit<CatOptions, 'balance' | 'bins'>> & Pick<CatOptions, 'balance' | 'bins'>;
 
-async function oneModel(bank: ItemBank, responder: Responder, model: string, o: Settled, hooks: CatHooks) {
+/** Whether θ's uncertainty no longer moves the whole-bank accuracy by more than ± the target (95%). */
+function accuracySettled(bank: ItemBank, curves: BankCurves, ans: Answers, est: ThetaEstimate, target: number): boolean {
+  return 1.96 * predictAccuracy(bank, curves, ans, est).sdTheta[0] <= target;
+}
+
+async function oneModel(bank: ItemBank, responder: Responder, model: string, o: Settled, hooks: CatHooks, whole?: BankCurves) {
   const N = bank.ids.length;
   const usable = responder.available(model)?.slice() ?? new Uint8Array(N).fill(1);
   const cap = Math.min(o.maxItems, N);
@@ -106,6 +125,7 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
   for (;;) {
     if (ans.n >= o.maxItems) { stop = 'max-items'; break; }
     if (ans.n >= o.minItems && est.se <= o.stopSe) { stop = 'se'; break; }
+    if (whole && ans.n >= o.minItems && accuracySettled(bank, whole, ans, est, o.stopAccuracy)) { stop = 'accuracy'; break; }
     const i = selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
     if (i < 0) break;
     usable[i] = 0;

@@ -123,6 +123,6 @@ function residualCount(c: Correction): number {
 }
 
 function pick(o: CatOptions) {
-  const { select, start, estimator, stopSe, minItems, maxItems, randomesque, seed } = o;
-  return Object.fromEntries(Object.entries({ select, start, estimator, stopSe, minItems, maxItems, randomesque, seed }).filter(([, v]) => v !== undefined));
+  const { select, start, estimator, stopSe, stopAccuracy, minItems, maxItems, randomesque, seed } = o;
+  return Object.fromEntries(Object.entries({ select, start, estimator, stopSe, stopAccuracy, minItems, maxItems, randomesque, seed }).filter(([, v]) => v !== undefined));
 }

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { GradusError } from '../../errors.js';
 import { ESTIMATORS, type Estimator } from '../../evaluate/ability.js';
+import { CAT_DEFAULTS } from '../../evaluate/cat.js';
 import { catToFolder } from '../../evaluate/folders.js';
 import { replayResponder } from '../../evaluate/responder.js';
 import { SELECTIONS, type Selection } from '../../evaluate/select.js';
@@ -20,7 +21,8 @@ export function register(program: Command): void {
     .addOption(new Option('--select <how>', 'item selection').choices(SELECTIONS as string[]).default('mfi'))
     .option('--start <theta>', 'ability at which the first item is chosen', '0')
     .addOption(new Option('--estimator <method>', 'ability estimator (ml and wle start Bayes-modal until the answers are mixed)').choices(ESTIMATORS as string[]).default('eap'))
-    .option('--stop-se <se>', 'stop once the SE of θ is at most this (after --min-items)', '0.2')
+    .option('--stop-se <se>', `stop once the SE of θ is at most this (after --min-items; default ${CAT_DEFAULTS.stopSe}, 0 with --stop-accuracy)`)
+    .option('--stop-accuracy <h>', "stop once θ's uncertainty moves the full-bank accuracy by at most ± h (95%; after --min-items)")
     .option('--min-items <n>', 'ask at least this many', '10')
     .option('--max-items <n>', 'ask at most this many', '100')
     .option('--randomesque <k>', 'pick at random among the k best items (exposure control)', '1')
@@ -34,6 +36,7 @@ export function register(program: Command): void {
   addReadOptions(cmd);
   addJsonOption(cmd);
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-se 0.2 --max-items 100 --bins bins.csv --out cat/');
+  example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-accuracy 0.01 --max-items 100 --out cat/');
   cmd.action(async (fitdir: string, o: Record<string, unknown>) => {
     if ((o.replay === undefined) === (o.config === undefined)) throw new GradusError('give either --replay RESPONSES or --config EVAL.yaml', '--replay answers from a response table; --config asks a live model.');
     // a live test's evaluators (zod schemas, plugins) load only when --config asks for them
@@ -53,7 +56,8 @@ export function register(program: Command): void {
       select: o.select as Selection,
       start: num(o.start, '--start'),
       estimator: o.estimator as Estimator,
-      stopSe: num(o.stopSe, '--stop-se'),
+      stopSe: o.stopSe !== undefined ? num(o.stopSe, '--stop-se') : o.stopAccuracy !== undefined ? 0 : CAT_DEFAULTS.stopSe,
+      ...(o.stopAccuracy !== undefined ? { stopAccuracy: num(o.stopAccuracy, '--stop-accuracy') } : {}),
       minItems: int(o.minItems, '--min-items'),
       maxItems: int(o.maxItems, '--max-items', 1),
       randomesque: int(o.randomesque, '--randomesque', 1),
