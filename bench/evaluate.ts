@@ -63,6 +63,16 @@ function score(rows: EstimateRow[], binRows: BinEstimateRow[], truth: number[][]
   return { mae: mae / rows.length, binMae: binMae / Math.max(binN, 1), cover: cover / rows.length };
 }
 
+/** P(lo ≤ k/n ≤ hi) for k ~ Binomial(n, p): how often a row of n held-out models lands in the band by chance alone. */
+function binomialInside(n: number, p: number, lo: number, hi: number): number {
+  let pmf = (1 - p) ** n, total = 0;
+  for (let k = 0; k <= n; k++) {
+    if (k / n >= lo - 1e-9 && k / n <= hi + 1e-9) total += pmf;
+    pmf *= ((n - k) / (k + 1)) * (p / (1 - p));
+  }
+  return total;
+}
+
 /** Random items and their plain mean (per bin too), with a Wald interval, averaged over 5 draws. */
 function plainMean(bank: ItemBank, test: ResponseMatrix, truth: number[][], bins: BinAssignment, n: number): Score {
   const J = test.items.length;
@@ -109,9 +119,9 @@ async function dataset(name: string) {
   const balance = balanceFrom(bank, readItemTable(path.join(dir, `${name}.items.csv`)), 'subtask');
   console.log(`\n${name}: ${nM} models × ${matrix.items.length} items; calibrate on ${calIdx.length} models (2pl mml, ${((performance.now() - t0) / 1000).toFixed(1)} s, bank ${bank.ids.length} items), judge on ${nTest} held out; mean accuracy of held-out ${(truth.reduce((s, t) => s + t[0], 0) / nTest).toFixed(3)}`);
   console.log('items  method                      MAE full   MAE bins  95% cover   (λ anchor blend, ρ residual model penalty (∞ none), κ interval)');
-  const best = new Map<number, number>(), catMae = new Map<number, number>();
+  const best = new Map<number, number>(), catMae = new Map<number, number>(), covers: number[] = [], bins100: number[] = [];
   for (const n of SIZES) {
-    const line = (label: string, s: Score, extra = '') => console.log(`${String(n).padStart(5)}  ${label.padEnd(26)}  ${s.mae.toFixed(4).padStart(8)}  ${s.binMae.toFixed(4).padStart(9)}  ${(100 * s.cover).toFixed(1).padStart(8)}%   ${extra}`);
+    const line = (label: string, s: Score, extra = '') => (label === 'random + plain mean' || covers.push(s.cover), console.log(`${String(n).padStart(5)}  ${label.padEnd(26)}  ${s.mae.toFixed(4).padStart(8)}  ${s.binMae.toFixed(4).padStart(9)}  ${(100 * s.cover).toFixed(1).padStart(8)}%   ${extra}`));
     const plain = plainMean(bank, test, truth, bins, n);
     line('random + plain mean', plain);
     for (const method of ['random', 'info', 'cluster', 'stratified'] as SubsetMethod[]) {
@@ -120,6 +130,7 @@ async function dataset(name: string) {
       const r = estimateAccuracy(bank, test, { subset, bins, correction });
       const s = score(r.rows, r.binRows, truth);
       best.set(n, Math.min(best.get(n) ?? Infinity, s.mae));
+      if (n === 100) bins100.push(s.binMae);
       line(`${method} + estimate`, s, `λ ${correction.lambda.toFixed(2)} ρ ${correction.penalty === Infinity ? '∞' : correction.penalty} κ ${correction.kappa.toFixed(2)}`);
     }
     const catCorr = await learnCatCorrection(bank, cal, { maxItems: n, stopSe: 0 });
@@ -127,15 +138,19 @@ async function dataset(name: string) {
     const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
     const cs = score(c.rows, c.binRows, truth);
     catMae.set(n, cs.mae);
+    if (n === 100) bins100.push(cs.binMae);
     line('cat (mfi, eap)', cs, `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
     const bo = { maxItems: n, stopSe: 0, balance };
     const cb = await runCat(bank, replayResponder(bank, test), { ...bo, bins, correction: await learnCatCorrection(bank, cal, bo) });
     line('cat, balanced by subtask', score(cb.rows, cb.binRows, truth));
     if (n === 100) {
       const ratio = best.get(100)! / plain.mae;
+      console.log(`goal: per-bin error with 100 items ${Math.max(...bins100).toFixed(4)} at most over the subset methods and cat (goal ≤ 0.05 on average)`);
       console.log(`goal: best 100-item subset error ${best.get(100)!.toFixed(4)} = ${ratio.toFixed(2)} × random's ${plain.mae.toFixed(4)} (goal ≤ 0.5 ×, and ≤ 0.017)`);
     }
   }
+  const inside = covers.filter((c) => c >= 0.9 - 1e-9 && c <= 0.97 + 1e-9).length;
+  console.log(`goal: 95% intervals cover 90–97%: ${inside} of ${covers.length} rows inside, pooled cover ${(100 * covers.reduce((x, y) => x + y, 0) / covers.length).toFixed(1)}%; with ${nTest} held-out models an exactly calibrated 95% interval lands inside in ${(100 * binomialInside(nTest, 0.95, 0.9, 0.97)).toFixed(0)}% of rows`);
   // the stop rules: how many items cat needs on average to reach the best 100-item subset's error
   const stopped = async (o: CatOptions, models: ResponseMatrix) => {
     const c = await runCat(bank, replayResponder(bank, models), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
@@ -182,6 +197,10 @@ async function speed() {
   const t = performance.now();
   await runCat(bank2, replayResponder(bank2, full.matrix), { maxItems: 100, stopSe: 0 });
   console.log(`cat: a replayed 100-item CAT (mfi, eap) on a 21,000-item bank: ${((performance.now() - t) / 20).toFixed(1)} ms per model (mean of 20; goal ≤ 50 ms)`);
+  // the accuracy rule's check at every step, with a target no model reaches, so that all 100 items are asked
+  const ta = performance.now();
+  await runCat(bank2, replayResponder(bank2, full.matrix), { maxItems: 100, stopSe: 0, stopAccuracy: 1e-9 });
+  console.log(`cat --stop-accuracy: the same, checking the accuracy rule at every step: ${((performance.now() - ta) / 20).toFixed(1)} ms per model (goal ≤ 50 ms)`);
 }
 
 async function main() {
