@@ -7,6 +7,7 @@
  * stop rules, items on average against error; then the speed of `estimate` (1,000
  * models × 100 answered items, 21,000-item bank) and of a replayed 100-item CAT for one model.
  * Usage: node dist/bench/evaluate.js [--data ../shared/data/openllm-v2] [--only math_hard|musr|speed] [--no-speed]
+ *   [--cv-subsets: instead, each subset method's error by cross-validation within the calibration models]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -109,10 +110,8 @@ async function dataset(name: string) {
   const cal = subsetMatrix(matrix, calIdx, all);
   const test = subsetMatrix(matrix, testIdx, all);
   const t0 = performance.now();
-  const fit = await fitIrt(cal, { model: '2pl', method: 'mml' });
-  const keep = [...fit.items.item.keys()].filter((i) => Number.isFinite(fit.items.b[i]));
-  const sel = (x: Float64Array) => Float64Array.from(keep, (i) => x[i]);
-  const bank = makeBank(keep.map((i) => fit.items.item[i]), { a: sel(fit.items.a), b: sel(fit.items.b), c: sel(fit.items.c) }, 0, fit.info.latent_var || 1);
+  const bank = await calibrate(cal);
+  if (args.includes('--cv-subsets')) return crossValidateSubsets(name, matrix, calIdx);
   const binRows = makeBins({ item: bank.ids, difficulty: bank.b }, { k: K });
   const bins: BinAssignment = { bin: Int32Array.from(binRows, (r) => r.bin), k: K };
   const truth = truthOf(test, bank, bins);
@@ -124,7 +123,7 @@ async function dataset(name: string) {
     const line = (label: string, s: Score, extra = '') => (label === 'random + plain mean' || covers.push(s.cover), console.log(`${String(n).padStart(5)}  ${label.padEnd(26)}  ${s.mae.toFixed(4).padStart(8)}  ${s.binMae.toFixed(4).padStart(9)}  ${(100 * s.cover).toFixed(1).padStart(8)}%   ${extra}`));
     const plain = plainMean(bank, test, truth, bins, n);
     line('random + plain mean', plain);
-    for (const method of ['random', 'info', 'cluster', 'stratified'] as SubsetMethod[]) {
+    for (const method of ['random', 'info', 'mixed', 'cluster', 'stratified'] as SubsetMethod[]) {
       const subset: Subset = selectSubset(bank, { n, method, seed: 1, bins: bins.bin });
       const correction = learnCorrection(bank, cal, subset);
       const r = estimateAccuracy(bank, test, { subset, bins, correction });
@@ -201,6 +200,35 @@ async function speed() {
   const ta = performance.now();
   await runCat(bank2, replayResponder(bank2, full.matrix), { maxItems: 100, stopSe: 0, stopAccuracy: 1e-9 });
   console.log(`cat --stop-accuracy: the same, checking the accuracy rule at every step: ${((performance.now() - ta) / 20).toFixed(1)} ms per model (goal ≤ 50 ms)`);
+}
+
+/** The 2PL bank of a set of calibration models (items the fit dropped left out). */
+async function calibrate(cal: ResponseMatrix): Promise<ItemBank> {
+  const fit = await fitIrt(cal, { model: '2pl', method: 'mml' });
+  const keep = [...fit.items.item.keys()].filter((i) => Number.isFinite(fit.items.b[i]));
+  const sel = (x: Float64Array) => Float64Array.from(keep, (i) => x[i]);
+  return makeBank(keep.map((i) => fit.items.item[i]), { a: sel(fit.items.a), b: sel(fit.items.b), c: sel(fit.items.c) }, 0, fit.info.latent_var || 1);
+}
+
+/**
+ * How the subset methods are chosen without the held-out models: 4-fold cross-validation within the calibration
+ * models, the 2PL refitted on three folds and judged on the fourth (seeds 1–3 for the seeded methods).
+ */
+async function crossValidateSubsets(name: string, matrix: ResponseMatrix, calIdx: number[]) {
+  const F = 4, all = [...matrix.items.keys()], errors = new Map<string, number[]>();
+  for (let f = 0; f < F; f++) {
+    const inner = subsetMatrix(matrix, calIdx.filter((_, k) => k % F !== f), all);
+    const outer = subsetMatrix(matrix, calIdx.filter((_, k) => k % F === f), all);
+    const bank = await calibrate(inner);
+    const truth = truthOf(outer, bank, { bin: new Int32Array(bank.ids.length), k: 1 });
+    for (const n of [50, 100]) for (const method of ['info', 'mixed', 'cluster', 'stratified'] as SubsetMethod[]) for (const seed of method === 'info' ? [1] : [1, 2, 3]) {
+      const subset = selectSubset(bank, { n, method, seed });
+      const r = estimateAccuracy(bank, outer, { subset, correction: learnCorrection(bank, inner, subset) });
+      const key = `${n} ${method}`;
+      (errors.get(key) ?? errors.set(key, []).get(key)!).push(r.rows.reduce((s, x, m) => s + Math.abs(x.accuracy - truth[m][0]), 0) / r.rows.length);
+    }
+  }
+  for (const [key, e] of errors) console.log(`${name} cross-validated within the calibration models: ${key.padEnd(16)} MAE ${(e.reduce((x, y) => x + y, 0) / e.length).toFixed(4)}`);
 }
 
 async function main() {

@@ -137,7 +137,7 @@ test('estimate: bank accuracy from a subset tracks the truth; per-bin rows for e
 
 test('subsets: weights sum to one, same seed same subset, stratified takes equal numbers per bin; bad requests are errors', () => {
   const { bank } = world(1, 500, 12);
-  for (const method of ['info', 'cluster', 'stratified', 'random'] as const) {
+  for (const method of ['info', 'mixed', 'cluster', 'stratified', 'random'] as const) {
     const s = selectSubset(bank, { n: 40, method, seed: 7 });
     assert.equal(new Set(s.items).size, 40);
     assert.ok(Math.abs(s.weights.reduce((x, y) => x + y, 0) - 1) < 1e-12, method);
@@ -150,6 +150,16 @@ test('subsets: weights sum to one, same seed same subset, stratified takes equal
   const info = selectSubset(bank, { n: 20, method: 'info' });
   const bs = [...info.items].map((i) => bank.b[i]);
   assert.ok(Math.min(...bs) < -1 && Math.max(...bs) > 1);
+  // mixed: the 20 info anchors of a 20-item info subset, the other 20 from the 40 cluster anchors, none twice
+  for (const n of [40, 41]) {
+    const mixed = new Set(selectSubset(bank, { n, method: 'mixed', seed: 7 }).items);
+    assert.equal(mixed.size, n);
+    const half = selectSubset(bank, { n: Math.floor(n / 2), method: 'info' }).items;
+    assert.ok([...half].every((i) => mixed.has(i)), 'the info half is in');
+    const cluster = new Set(selectSubset(bank, { n, method: 'cluster', seed: 7 }).items);
+    assert.ok([...mixed].every((i) => half.includes(i) || cluster.has(i)), 'the rest are cluster anchors');
+    assert.ok([...mixed].filter((i) => !half.includes(i)).length === n - half.length);
+  }
   assert.throws(() => selectSubset(bank, { n: 501 }), /larger than the bank \(500 items\)/);
   assert.throws(() => selectSubset(bank, { n: 5, method: 'best' as never }), /unknown subset method "best"/);
 });

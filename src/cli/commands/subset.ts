@@ -11,8 +11,8 @@ export function register(program: Command): void {
     .argument('<fitdir>', 'a folder written by gradus fit')
     .requiredOption('--n <n>', 'number of anchor items')
     .requiredOption('--out <file>', 'subset.csv: item,weight[,bin]')
-    .addOption(new Option('--method <method>', 'info: spread information over the calibration abilities; cluster: k-means on response curves; stratified: equal per bin; random').choices(SUBSET_METHODS as string[]).default('info'))
-    .option('--seed <n>', 'seed for cluster, stratified and random', '1')
+    .addOption(new Option('--method <method>', 'info: spread information over the calibration abilities; mixed: half info, half cluster; cluster: k-means on response curves; stratified: equal per bin; random').choices(SUBSET_METHODS as string[]).default('info'))
+    .option('--seed <n>', 'seed for cluster, mixed, stratified and random', '1')
     .option('--bins <file>', 'bins.csv from gradus bins: strata for stratified, and a bin column in the output');
   addJsonOption(cmd);
   example(cmd, 'gradus subset fit/ --n 100 --method cluster --seed 1 --bins bins.csv --out subset.csv');
