@@ -10,23 +10,14 @@ import { openDuck, sqlString, typedItems } from '../src/util/duck.js';
 import { MatrixBuilder } from '../src/responses/builder.js';
 import { answerCodeSql, applyPacked, codeSql, newCounts, packedSql, valueSql } from '../src/responses/cellCodes.js';
 import { tmpDir, write } from './support/fixtures.js';
-
-function cells(r: Awaited<ReturnType<typeof readResponses>>): Record<string, number | null> {
-  const { models, items, data } = r.matrix;
-  const out: Record<string, number | null> = {};
-  models.forEach((m, a) => items.forEach((i, b) => {
-    const v = data[a * items.length + b];
-    out[`${m}|${i}`] = v === MISSING ? null : v;
-  }));
-  return out;
-}
+import { cellsOf } from './support/cells.js';
 
 describe('long tables: fast fill', () => {
   const dir = tmpDir();
 
   test('a whole-number column: 1, 0 and empty, with the missing counted', async () => {
     const r = await readResponses(write(dir, 'int.csv', 'model,item,correct\na,x,1\na,y,0\nb,x,\nb,y,1\n'), { cache: false });
-    assert.deepEqual(cells(r), { 'a|x': 1, 'a|y': 0, 'b|x': null, 'b|y': 1 });
+    assert.deepEqual(cellsOf(r), { 'a|x': 1, 'a|y': 0, 'b|x': null, 'b|y': 1 });
     assert.equal(r.report.rows, 4);
     assert.equal(r.report.missingRows, 1);
   });
@@ -45,7 +36,7 @@ describe('long tables: fast fill', () => {
     await duck.conn.run(`COPY (SELECT * FROM (VALUES ('a', 'x', true), ('a', 'y', false), ('b', 'x', NULL)) t(model, item, correct)) TO ${sqlString(pq)} (FORMAT parquet)`);
     duck.close();
     const r = await readResponses(pq, { cache: false });
-    assert.deepEqual(cells(r), { 'a|x': 1, 'a|y': 0, 'b|x': null, 'b|y': null });
+    assert.deepEqual(cellsOf(r), { 'a|x': 1, 'a|y': 0, 'b|x': null, 'b|y': null });
     assert.equal(r.report.missingRows, 1);
   });
 
