@@ -1,8 +1,9 @@
 /**
  * bench/ingest: write a simulated leaderboard-scale long table (default 4,500 models × 21,000 items, 20% missing)
  * as CSV and as Parquet (and with --wide the same matrix as a wide CSV), then time reading each into a ResponseMatrix
- * in a fresh process with the matrix cache off, and a second read of the Parquet file through the cache; prints wall
- * and CPU seconds and peak memory (CPU seconds stay meaningful on a shared machine).
+ * in a fresh process with the matrix cache off, and a second read of the Parquet file through the cache; prints the
+ * whole command's wall seconds (process start to exit) beside the read's, CPU seconds and peak memory (CPU seconds stay
+ * meaningful on a shared machine), and under each the reader's phases in seconds (GRADUS_PROFILE).
  * Usage: node dist/bench/ingest.js [--models N] [--items M] [--missing F] [--dir DIR] [--wide]
  */
 import fs from 'node:fs';
@@ -62,10 +63,25 @@ async function main() {
   const self = fileURLToPath(import.meta.url);
   const cache = fs.mkdtempSync(path.join(dir, 'cache-'));
   const run = (label: string, file: string, cacheDir: string) => {
-    const r = spawnSync(process.execPath, [self, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, GRADUS_CACHE_DIR: cacheDir } });
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [self, '--child', file], { encoding: 'utf8', maxBuffer: 1 << 24, env: { ...process.env, GRADUS_CACHE_DIR: cacheDir, GRADUS_PROFILE: '1' } });
+    const whole = (performance.now() - t0) / 1000;
     if (r.status !== 0) throw new Error(r.stderr);
     const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    console.log(`${label.padEnd(16)} ${j.seconds.toFixed(1).padStart(6)} s  cpu ${j.cpu.toFixed(1).padStart(6)} s   peak ${j.peakMB.toFixed(0).padStart(5)} MB   ${j.rows} rows → ${j.models} × ${j.items}`);
+    console.log(`${label.padEnd(16)} ${whole.toFixed(1).padStart(6)} s  (read ${j.seconds.toFixed(1)} s)  cpu ${j.cpu.toFixed(1).padStart(5)} s   peak ${j.peakMB.toFixed(0).padStart(5)} MB   ${j.rows} rows → ${j.models} × ${j.items}`);
+    // the reader's phases (GRADUS_PROFILE), so a slow read says where its time went
+    const phases: string[] = [];
+    let part = '';
+    for (const [, name, s] of r.stderr.matchAll(/^\[gradus\] read: (.+?)\s+([\d.]+) s$/gm)) {
+      const sec = Number(s).toFixed(1);
+      // a part ("fill, JS loop") is printed before the phase it belongs to
+      if (name.includes(', ')) part = ` (${name.split(', ')[1]} ${sec})`;
+      else {
+        phases.push(`${name} ${sec}${part}`);
+        part = '';
+      }
+    }
+    if (phases.length) console.log(`${''.padEnd(18)}${phases.join(' · ')}`);
   };
   run('long parquet', pq, 'off');
   run('long csv', csv, 'off');

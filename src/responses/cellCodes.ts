@@ -35,6 +35,20 @@ export function codeSql(x: string, threshold: number): string {
     ELSE (CASE WHEN ${x} > 0 THEN ${CODE_CUT_WRONG} ELSE ${CODE_WRONG} END) END)::UTINYINT`;
 }
 
+const INTEGER = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT)$/;
+
+/**
+ * The code of column `col` of DuckDB type `type`: codeSql over valueSql, or for whole numbers (0/1 columns, the
+ * common case) a shorter CASE with the same outcome, since 1 is at or above any threshold in (0, 1] and 0 below it;
+ * the general form measured three times slower.
+ */
+export function answerCodeSql(col: string, type: string, threshold: number): string {
+  const t = type.toUpperCase();
+  if (!INTEGER.test(t)) return codeSql(valueSql(col, type), threshold);
+  const x = t === 'BOOLEAN' ? `CAST(${col} AS INTEGER)` : col;
+  return `(CASE WHEN ${x} IS NULL THEN ${CODE_MISSING} WHEN ${x} = 1 THEN ${CODE_RIGHT} WHEN ${x} = 0 THEN ${CODE_WRONG} ELSE ${CODE_BAD} END)::UTINYINT`;
+}
+
 /** What a fill counted; `bad` > 0 means the source must find and name the first bad cell. */
 export interface FillCounts extends SourceStats {
   bad: number;
@@ -66,4 +80,47 @@ export function applyCodes(b: MatrixBuilder, codes: Uint8Array, n: number, cellO
     if (data[cell] === MISSING) data[cell] = a;
     else b.set(cell, a);
   }
+}
+
+/** How a long table's answer travels: its matrix cell times 8 plus its code, one number a row (see packedSql). */
+export const PACK = 8;
+
+/** The packed column of cell `cell` and code `code` (both SQL), and its type: INTEGER while it fits, else DOUBLE (exact to 2^53). */
+export function packedSql(cell: string, code: string, nCells: number): string {
+  const type = nCells * PACK < 2 ** 31 ? 'INTEGER' : 'DOUBLE';
+  return `(CAST(${cell} AS ${type}) * ${PACK} + CAST(${code} AS ${type}))`;
+}
+
+/**
+ * Put n packed answers into the builder: the long tables' loop, over one typed column with the counts in locals
+ * (a closure per answer, and a second column per chunk, cost seconds at 75M answers).
+ */
+export function applyPacked(b: MatrixBuilder, packed: Int32Array | Float64Array, n: number, counts: FillCounts): void {
+  const data = b.data;
+  let missing = 0;
+  let bad = 0;
+  let fractional = 0;
+  for (let k = 0; k < n; k++) {
+    const x = packed[k];
+    let a = x % PACK;
+    if (a >= CODE_MISSING) {
+      if (a === CODE_MISSING) {
+        missing++;
+        continue;
+      }
+      if (a === CODE_BAD) {
+        bad++;
+        continue;
+      }
+      fractional++;
+      a = a === CODE_CUT_RIGHT ? 1 : 0;
+    }
+    const cell = (x - (x % PACK)) / PACK;
+    if (data[cell] === MISSING) data[cell] = a;
+    else b.set(cell, a);
+  }
+  counts.rows += n;
+  counts.missing += missing;
+  counts.bad += bad;
+  counts.fractional += fractional;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { GradusError, formatPlace, option } from '../errors.js';
 import { openDuck } from '../util/duck.js';
+import { phase } from '../util/phase.js';
 import { sortNatural } from '../util/natural.js';
 import { MatrixBuilder, CONFLICT_POLICIES, type ConflictPolicy } from './builder.js';
 import type { FileFormat } from './format.js';
@@ -83,6 +84,7 @@ function inputCacheFile(dir: string, list: string[], key: object): string | null
 
 async function readFresh(list: string[], options: ReadOptions, threshold: number, policy: ConflictPolicy): Promise<ReadResult> {
   const duck = await openDuck();
+  phase('read: open DuckDB');
   const sources: ResponseSource[] = list.map((input) => {
     let isDir = false;
     try {
@@ -114,12 +116,14 @@ async function readFresh(list: string[], options: ReadOptions, threshold: number
       if (s instanceof HarnessSource) report.notes.push(...s.notes.map((n) => `${s.label}: ${n}`));
     }
     const b = new MatrixBuilder(sortNatural(models), sortNatural(items), policy);
+    phase('read: sort ids');
     for (const s of sources) {
       const stats = await s.fill(b, threshold);
       report.rows += stats.rows;
       report.missingRows += stats.missing;
       report.scoresCut += stats.fractional;
     }
+    phase('read: fill scan');
     if (b.conflicts && policy === 'error') throw await conflictError(b, sources);
     report.duplicatesDropped = b.duplicatesDropped;
     report.conflicts = b.conflicts;

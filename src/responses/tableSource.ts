@@ -12,7 +12,8 @@ import { pipeline } from 'node:stream/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { GradusError, option, type Place } from '../errors.js';
 import { sqlIdent, sqlString, typedItems } from '../util/duck.js';
-import { applyCodes, codeSql, newCounts, valueSql, type FillCounts } from './cellCodes.js';
+import { phase, phasePart, profiling } from '../util/phase.js';
+import { answerCodeSql, applyCodes, applyPacked, codeSql, packedSql, newCounts, valueSql, type FillCounts } from './cellCodes.js';
 import { assertReadableFile, detectFormat, type FileFormat } from './format.js';
 import { answerSql, ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import { numberedColumns, readHeader, scanRows, type RowVisit } from './locate.js';
@@ -38,6 +39,17 @@ const ID_NAMES = ['model', 'model_id', 'model_name', 'id', 'name', 'subject', 'p
 
 
 let tableCounter = 0;
+
+/** Distinct id values as strings; NULL or blank is an empty id, to be located. */
+function splitIds(values: unknown[]): { ids: string[]; empty: boolean } {
+  const ids: string[] = [];
+  let empty = false;
+  for (const v of values) {
+    if (v === null || String(v).trim() === '') empty = true;
+    else ids.push(String(v));
+  }
+  return { ids, empty };
+}
 
 export class TableSource implements ResponseSource {
   readonly label: string;
@@ -96,6 +108,7 @@ export class TableSource implements ResponseSource {
       if (!same) throw await this.explainDuckError(new Error('the header DuckDB found differs from the first line'));
     }
     this.shape = this.decideShape(cols);
+    phase('read: checks and sniff');
     return this.shape;
   }
 
@@ -176,16 +189,21 @@ export class TableSource implements ResponseSource {
     if (Number(r.getRows()[0][0]) > 0) shape.idColumn = first;
   }
 
-  /** Long tables: the distinct ids of one column; a NULL among them is an empty id, to be located. */
+  /** Wide tables: the distinct ids of one column; a NULL among them is an empty id, to be located. */
   private async distinct(col: string): Promise<{ ids: string[]; empty: boolean }> {
     const rows = await this.query(`SELECT DISTINCT CAST(${sqlIdent(col)} AS VARCHAR) FROM ${this.from(false)}`);
-    const ids: string[] = [];
-    let empty = false;
-    for (const [v] of rows) {
-      if (v === null || String(v).trim() === '') empty = true;
-      else ids.push(String(v));
-    }
-    return { ids, empty };
+    return splitIds(rows.map(([v]) => v));
+  }
+
+  /**
+   * Long tables: the distinct models and items in one scan (GROUPING SETS keeps a set of each), where two DISTINCT
+   * queries read the file twice: a CSV parse is most of a long read's time.
+   */
+  private async distinctPair(model: string, item: string): Promise<{ models: { ids: string[]; empty: boolean }; items: { ids: string[]; empty: boolean } }> {
+    const rows = await this.query(
+      `SELECT grouping(m), m, i FROM (SELECT CAST(${sqlIdent(model)} AS VARCHAR) AS m, CAST(${sqlIdent(item)} AS VARCHAR) AS i FROM ${this.from(false)}) GROUP BY GROUPING SETS ((m), (i))`,
+    );
+    return { models: splitIds(rows.filter((r) => Number(r[0]) === 0).map((r) => r[1])), items: splitIds(rows.filter((r) => Number(r[0]) !== 0).map((r) => r[2])) };
   }
 
   private async query(sql: string): Promise<unknown[][]> {
@@ -202,8 +220,8 @@ export class TableSource implements ResponseSource {
     let models: string[];
     let items: string[];
     if (shape.layout === 'long') {
-      const m = await this.distinct(shape.model!);
-      const i = await this.distinct(shape.item!);
+      const { models: m, items: i } = await this.distinctPair(shape.model!, shape.item!);
+      phase('read: distinct ids');
       if (m.empty || i.empty) throw await this.locateBad(shape);
       models = m.ids;
       items = i.ids;
@@ -244,23 +262,27 @@ export class TableSource implements ResponseSource {
     const ti = `${this.tag}_items`;
     await this.loadIds(tm, b.models);
     await this.loadIds(ti, b.items);
-    const v = valueSql(sqlIdent(shape.value!), shape.valueType!);
-    // ENUM types over the distinct lists: DuckDB casts a dictionary-encoded column once per dictionary entry, and
-    // the rows keep their file order (for --on-conflict first/last); a join measured slower on Parquet.
+    // ENUM types over the distinct lists: a cast keeps the rows in file order (for --on-conflict first/last), which
+    // DuckDB does not promise for a join; the cast is a hash lookup per row, the largest share of DuckDB's work here.
     await this.conn.run(`CREATE TYPE ${tm}_e AS ENUM (SELECT id FROM ${tm} ORDER BY ix); CREATE TYPE ${ti}_e AS ENUM (SELECT id FROM ${ti} ORDER BY ix);`);
-    const code = (col: string, t: string) => `CAST(enum_code(CAST(${col} AS ${t}_e)) AS INTEGER)`;
-    const sql = `SELECT ${code('r.m', tm)} AS m, ${code('r.i', ti)} AS i, ${codeSql('r.v', threshold)} AS a
-      FROM (SELECT CAST(${sqlIdent(shape.model!)} AS VARCHAR) AS m, CAST(${sqlIdent(shape.item!)} AS VARCHAR) AS i, ${v} AS v FROM ${this.from(false)}) r`;
+    const code = (col: string, t: string) => `enum_code(CAST(${col} AS ${t}_e))`;
     const nI = b.nItems;
+    // DuckDB computes the matrix cell and packs the answer's code into it: one column to read per chunk
+    const answer = answerCodeSql(sqlIdent(shape.value!), shape.valueType!, threshold);
+    const packed = packedSql(`${code('r.m', tm)}::BIGINT * ${nI} + ${code('r.i', ti)}`, 'r.a', b.models.length * nI);
+    const sql = `SELECT ${packed} AS x
+      FROM (SELECT CAST(${sqlIdent(shape.model!)} AS VARCHAR) AS m, CAST(${sqlIdent(shape.item!)} AS VARCHAR) AS i, ${answer} AS a FROM ${this.from(false)}) r`;
     try {
       const res = await this.conn.stream(sql);
+      let jsTime = 0;
       for (;;) {
         const chunk = await res.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
-        const m = typedItems<Int32Array>(chunk.getColumnVector(0));
-        const i = typedItems<Int32Array>(chunk.getColumnVector(1));
-        applyCodes(b, typedItems<Uint8Array>(chunk.getColumnVector(2)), chunk.rowCount, (k) => m[k] * nI + i[k], counts);
+        const t = profiling ? performance.now() : 0;
+        applyPacked(b, typedItems<Int32Array | Float64Array>(chunk.getColumnVector(0)), chunk.rowCount, counts);
+        if (profiling) jsTime += performance.now() - t;
       }
+      phasePart('read: fill, JS loop', jsTime / 1000);
     } finally {
       await this.conn.run(`DROP TYPE IF EXISTS ${tm}_e; DROP TYPE IF EXISTS ${ti}_e; DROP TABLE IF EXISTS ${tm}; DROP TABLE IF EXISTS ${ti};`).catch(() => undefined);
     }

@@ -3,8 +3,15 @@
  * so that the order, and hence every output file, is the same on every machine and ICU version.
  */
 export function naturalCompare(a: string, b: string): number {
-  const ra = a.match(/\d+|\D+/g) ?? [];
-  const rb = b.match(/\d+|\D+/g) ?? [];
+  return compareRuns(runs(a), runs(b), a, b);
+}
+
+/** An id cut into runs of digits and of other characters. */
+function runs(s: string): string[] {
+  return s.match(/\d+|\D+/g) ?? [];
+}
+
+function compareRuns(ra: string[], rb: string[], a: string, b: string): number {
   const n = Math.min(ra.length, rb.length);
   for (let k = 0; k < n; k++) {
     const x = ra[k];
@@ -25,6 +32,9 @@ export function naturalCompare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** The distinct ids in natural order; each id is cut into runs once, not once per comparison (21,000 item ids). */
 export function sortNatural(ids: Iterable<string>): string[] {
-  return Array.from(new Set(ids)).sort(naturalCompare);
+  const keyed = Array.from(new Set(ids), (id) => ({ id, runs: runs(id) }));
+  keyed.sort((p, q) => compareRuns(p.runs, q.runs, p.id, q.id));
+  return keyed.map((k) => k.id);
 }
