@@ -104,7 +104,7 @@ test('bad input: a subset larger than the bank, an unknown method, responses wit
   r = cli(['estimate', w.at('fit'), w.at('new.csv'), '--method', 'best', '--out', w.at('s.csv')]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /'best' is invalid\. Allowed choices are eap, map, ml, wle/);
-  assert.throws(() => subsetFromFit(w.at('fit'), { n: 5, method: 'best' as never }, w.at('s.csv')), /unknown subset method "best".*`method` is one of info, cluster, stratified, random/);
+  assert.throws(() => subsetFromFit(w.at('fit'), { n: 5, method: 'best' as never }, w.at('s.csv')), /unknown subset method "best".*`method` is one of info, mixed, cluster, stratified, random/);
   await assert.rejects(catToFolder(w.at('fit'), () => { throw new Error('not reached'); }, { select: 'best' as never }, w.at('c0')), /unknown selection "best"/);
   write(w.dir, 'other.csv', 'model,item,correct\nm1,q1,1\nm1,q2,0\n');
   await assert.rejects(estimateFiles(w.at('fit'), [w.at('other.csv')], {}, w.at('e.csv')), /none of the 2 items in the responses is in the bank/);
