@@ -6,6 +6,7 @@
  * the accuracy, not θ, to a precision: θ's SE says little about it where the bank's mean curve is flat (a weak
  * model on MATH Level 5 is surely near 0 with a wide SE) and much where it is steep. ML and WLE start
  * from the Bayes-modal estimate and take over only once the answers are mixed, so θ is never infinite early.
+ * Start anchors (`startAnchors`), when given, are asked first, in their order, whatever the stop rules say.
  * An item is asked at most once per model: it leaves the usable set before it is asked. Steps replayed from a
  * previous run (`resume`) rebuild the state without asking again.
  */
@@ -18,7 +19,8 @@ import { predictAccuracy } from './accuracy.js';
 import { modelRows, type BinAssignment, type BinEstimateRow, type EstimateRow } from './estimate.js';
 import type { Responder } from './responder.js';
 import { selectNext, type Balance, type Selection } from './select.js';
-import { fitCorrection, probability, residualCarry, type Correction } from './correction.js';
+import { anchorMean, fitCorrection, probability, residualCarry, subsetWeights, type Correction } from './correction.js';
+import type { Subset } from './subset.js';
 import { replayResponder } from './responder.js';
 import { MISSING, subsetMatrix, type ResponseMatrix } from '../responses/matrix.js';
 
@@ -39,6 +41,11 @@ export interface CatOptions {
   balance?: Balance;
   bins?: BinAssignment;
   seed?: number;
+  /**
+   * starting items (catR's start items, mirtCAT's preCAT): anchors asked first, in their order, before adaptive
+   * selection; their weighted mean enters the accuracy by the correction's λ blend, as in `estimate`
+   */
+  startAnchors?: Subset;
 }
 
 export const CAT_DEFAULTS = { select: 'mfi', start: 0, estimator: 'eap', stopSe: 0.2, stopAccuracy: 0, minItems: 10, maxItems: 100, randomesque: 1, seed: 1 } as const;
@@ -82,9 +89,10 @@ export async function runCat(bank: ItemBank, responder: Responder, options: CatO
   const curves = bankCurves(bank, o.bins?.bin, o.bins?.k ?? 0);
   const whole = o.stopAccuracy > 0 ? (o.bins ? bankCurves(bank) : curves) : undefined;
   const out: CatResult = { rows: [], binRows: [], stops: [] };
+  const weights = o.startAnchors ? subsetWeights(bank, o.startAnchors) : undefined;
   for (const model of responder.models) {
     const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks, whole);
-    const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction }, undefined, ans.n ? est : undefined);
+    const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction }, weights, ans.n ? est : undefined);
     out.rows.push(r.row);
     out.binRows.push(...r.bins);
     out.stops.push({ model, stop, n: ans.n, se_theta: r.row.se_theta, sd_accuracy: r.sd });
@@ -93,7 +101,7 @@ export async function runCat(bank: ItemBank, responder: Responder, options: CatO
   return out;
 }
 
-type Settled = Required<Omit<CatOptions, 'balance' | 'bins'>> & Pick<CatOptions, 'balance' | 'bins'>;
+type Settled = Required<Omit<CatOptions, 'balance' | 'bins' | 'startAnchors'>> & Pick<CatOptions, 'balance' | 'bins' | 'startAnchors'>;
 
 /** Whether θ's uncertainty no longer moves the whole-bank accuracy by more than ± the target (95%). */
 function accuracySettled(bank: ItemBank, curves: BankCurves, ans: Answers, est: ThetaEstimate, target: number): boolean {
@@ -122,11 +130,17 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
   const before = hooks.resume?.get(model) ?? [];
   for (const s of before.slice(0, cap)) record(s.item, s.correct);
   let stop: StopReason = 'bank';
+  const first = o.startAnchors?.items ?? new Int32Array(0);
+  let next = 0;
   for (;;) {
+    // the start anchors are asked before any stop rule but the length may end the test, so that their mean stands
+    // for the bank
+    while (next < first.length && !usable[first[next]]) next++;
+    const free = ans.n >= o.minItems && next >= first.length;
     if (ans.n >= o.maxItems) { stop = 'max-items'; break; }
-    if (ans.n >= o.minItems && est.se <= o.stopSe) { stop = 'se'; break; }
-    if (whole && ans.n >= o.minItems && accuracySettled(bank, whole, ans, est, o.stopAccuracy)) { stop = 'accuracy'; break; }
-    const i = selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
+    if (free && est.se <= o.stopSe) { stop = 'se'; break; }
+    if (whole && free && accuracySettled(bank, whole, ans, est, o.stopAccuracy)) { stop = 'accuracy'; break; }
+    const i = next < first.length ? first[next] : selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
     if (i < 0) break;
     usable[i] = 0;
     const y = await responder.ask(model, i);
@@ -139,9 +153,10 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
 
 /**
  * Adaptive testing's correction, from the same test replayed on (up to `sample`) calibration models, whose whole-bank
- * accuracy is known. The items a CAT picks are not a sample of the bank, so there is no anchor blend (λ = 1); instead
- * γ, the share of a model's residual on the asked items (mean y − P(θ̂)) that carries to the rest, by least squares,
- * then the residual model (residualModel.ts) on what is left, its features the residuals on the items that at least
+ * accuracy is known. The items a CAT picks are not a sample of the bank, so there is no anchor blend (λ = 1) but for
+ * start anchors, whose weighted mean is blended by λ as `estimate` blends a subset's; then (at λ = 1) γ, the share of
+ * a model's residual on the asked items (mean y − P(θ̂)) that carries to the rest, by least squares, then the
+ * residual model (residualModel.ts) on what is left, its features the residuals on the items that at least
  * FEATURE_SHARE of the replays asked (a CAT from one start asks much the same items of models of like ability, so
  * those recur; a rarer item has too few rows to learn a weight from, and its residual stays in γ's mean). κ as for
  * anchor subsets.
@@ -162,7 +177,8 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
   col.forEach((i, j) => { if (i >= 0) calCol[i] = j; });
   const asked = new Map<string, number[]>();
   const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined }, { onStep: (s) => (asked.get(s.model) ?? asked.set(s.model, []).get(s.model)!).push(s.item) });
-  const truth: number[] = [], irt: number[] = [], variance: number[] = [], carry: number[] = [], residuals: Array<{ idx: Int32Array; d: Float64Array }> = [];
+  const weightOf = options.startAnchors ? subsetWeights(bank, options.startAnchors) : undefined;
+  const truth: number[] = [], irt: number[] = [], anchors: number[] = [], variance: number[] = [], carry: number[] = [], residuals: Array<{ idx: Int32Array; d: Float64Array }> = [];
   r.rows.forEach((row, m) => {
     let right = 0, seen = 0;
     for (let j = 0; j < J; j++) {
@@ -176,6 +192,8 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
     irt.push(row.accuracy);
     variance.push(r.stops[m].sd_accuracy ** 2);
     carry.push(residualCarry(bank, { idx, y, n: idx.length }, row.theta));
+    const mean = weightOf ? anchorMean({ idx, y, n: idx.length }, weightOf) : NaN;
+    if (weightOf) anchors.push(Number.isFinite(mean) ? mean : row.accuracy);
     residuals.push({ idx, d: Float64Array.from(idx, (i, k) => y[k] - probability(bank, i, row.theta)) });
   });
   const times = new Int32Array(bank.ids.length);
@@ -185,7 +203,7 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
   const slot = new Int32Array(bank.ids.length).fill(-1);
   features.forEach((i, f) => (slot[i] = f));
   residuals.forEach(({ idx, d }, k) => idx.forEach((i, s) => { if (slot[i] >= 0) X[k * features.length + slot[i]] = d[s]; }));
-  const c = fitCorrection(truth, irt, [], variance, carry, { X, p: features.length });
+  const c = fitCorrection(truth, irt, anchors, variance, carry, { X, p: features.length });
   if (c.residual) {
     const w = new Float64Array(bank.ids.length);
     features.forEach((i, f) => (w[i] = c.residual![f]));
