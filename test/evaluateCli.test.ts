@@ -183,3 +183,29 @@ test('a run killed mid-line resumes: the cut line is dropped, the answers before
   assert.equal(fs.readFileSync(w.at('killed', 'trajectory.csv'), 'utf8'), full, 'the same trajectory as an unbroken run');
   assert.deepEqual(again.rows, ref.rows);
 });
+
+test('cat --start-anchors asks a subset file\'s items first, in its order, then adapts, and records the file', async () => {
+  const w = await world();
+  let r = cli(['subset', w.at('fit'), '--n', '8', '--method', 'cluster', '--seed', '2', '--out', w.at('anchors.csv')]);
+  assert.equal(r.code, 0, r.stderr);
+  const anchors = rows(w.at('anchors.csv')).map((x) => x.item);
+  r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--start-anchors', w.at('anchors.csv'), '--stop-se', '5', '--min-items', '1', '--max-items', '14', '--out', w.at('cat')]);
+  assert.equal(r.code, 0, r.stderr);
+  const traj = rows(w.at('cat', 'trajectory.csv'));
+  const models = [...new Set(traj.map((t) => t.model))];
+  assert.equal(models.length, 40);
+  for (const m of models) {
+    const mine = traj.filter((t) => t.model === m).map((t) => t.item);
+    // a loose --stop-se would end the test after one item; the anchors come first all the same
+    assert.deepEqual(mine.slice(0, 8), anchors, m);
+    assert.equal(new Set(mine).size, mine.length, "no item asked twice");
+  }
+  const settings = JSON.parse(fs.readFileSync(w.at('cat', 'cat.json'), 'utf8')).settings;
+  assert.equal(settings.start_anchors, w.at('anchors.csv'));
+  // a start-anchor file naming an item the bank does not know is refused with its line
+  write(w.dir, 'bad-anchors.csv', `item,weight\n${anchors[0]},0.5\nnot-an-item,0.5\n`);
+  r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--start-anchors', w.at('bad-anchors.csv'), '--out', w.at('cat2')]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /not-an-item.*not in the fit's bank/s);
+  assert.match(r.stderr, /bad-anchors\.csv.*3/);
+});

@@ -86,6 +86,8 @@ export interface CatFolderOptions extends CatOptions {
   binsFile?: string;
   balanceBy?: string;
   items?: string;
+  /** a subset file (gradus subset): its items are asked first, in its order, and its weights carry its mean */
+  startAnchorsFile?: string;
 }
 
 /** Runs (or resumes) an adaptive test into DIR: trajectory.csv line by line, then estimates.csv, cat.json. */
@@ -95,8 +97,9 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   if ((o.balanceBy === undefined) !== (o.items === undefined)) throw new GradusError(`${option('balanceBy')} needs ${option('items')} (a table with that column), and the other way round`, 'Give both, or neither.');
   const bins = binsOf(bank, o.binsFile);
   const balance = o.balanceBy !== undefined ? balanceFrom(bank, readItemTable(o.items!), o.balanceBy) : undefined;
+  const startAnchors = o.startAnchorsFile !== undefined ? readSubset(o.startAnchorsFile, bank) : o.startAnchors;
   const responder = makeResponder(bank);
-  const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null };
+  const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null, start_anchors: o.startAnchorsFile ? path.resolve(o.startAnchorsFile) : null };
   fs.mkdirSync(dir, { recursive: true });
   const settingsFile = path.join(dir, 'cat.json');
   const trajectory = path.join(dir, 'trajectory.csv');
@@ -109,9 +112,9 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   hooks.onStart?.(responder.models.length, [...resume.values()].filter((s) => s.length).length);
   let correction: Correction | undefined;
   const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
-  if (cal.length) correction = await learnCatCorrection(bank, (await readResponses(cal)).matrix, { ...o, balance });
+  if (cal.length) correction = await learnCatCorrection(bank, (await readResponses(cal)).matrix, { ...o, balance, startAnchors });
   const write = trajectoryWriter(trajectory, bank);
-  const r = await runCat(bank, responder, { ...o, bins, balance, correction }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
+  const r = await runCat(bank, responder, { ...o, bins, balance, startAnchors, correction }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
   writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, stops: r.stops }));
   return { ...r, correction, files: [trajectory, ...files, settingsFile] };

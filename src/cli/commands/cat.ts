@@ -28,6 +28,7 @@ export function register(program: Command): void {
     .option('--randomesque <k>', 'pick at random among the k best items (exposure control)', '1')
     .option('--balance-by <column>', 'keep each group of this column of --items at its share of the bank (content balancing)')
     .option('--items <file>', 'a per-item table (CSV/JSONL) with the --balance-by column')
+    .option('--start-anchors <subset>', 'a subset.csv (gradus subset): ask its items first, then adapt; their weighted mean joins the accuracy')
     .option('--bins <file>', 'bins.csv: also accuracy per difficulty bin')
     .option('--seed <n>', 'seed for random selection and randomesque', '1')
     .option('--calibration <files...>', 'responses of the calibration models, to size the intervals by replaying the test on them (default: the inputs fit.json names)')
@@ -37,6 +38,7 @@ export function register(program: Command): void {
   addJsonOption(cmd);
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-se 0.2 --max-items 100 --bins bins.csv --out cat/');
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-accuracy 0.01 --max-items 100 --out cat/');
+  example(cmd, 'gradus subset fit/ --n 25 --method cluster --out anchors.csv && gradus cat fit/ --replay new-models.csv --start-anchors anchors.csv --max-items 50 --out cat/');
   cmd.action(async (fitdir: string, o: Record<string, unknown>) => {
     if ((o.replay === undefined) === (o.config === undefined)) throw new GradusError('give either --replay RESPONSES or --config EVAL.yaml', '--replay answers from a response table; --config asks a live model.');
     // a live test's evaluators (zod schemas, plugins) load only when --config asks for them
@@ -66,6 +68,7 @@ export function register(program: Command): void {
       calibration: o.correction === false ? false : (o.calibration as string[] | undefined),
       balanceBy: o.balanceBy as string | undefined,
       items: o.items as string | undefined,
+      startAnchorsFile: o.startAnchors as string | undefined,
     }, o.out as string, {
       onStart: (n, resumed) => {
         progress.start(n, 0);
