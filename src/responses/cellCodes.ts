@@ -4,7 +4,7 @@
  * a value per row crossing into JS objects, and a table is read in one pass after its ids.
  */
 import { MISSING } from './matrix.js';
-import { answerSql } from './answer.js';
+import { answerSql, parseAnswer } from './answer.js';
 import type { MatrixBuilder } from './builder.js';
 import type { SourceStats } from './source.js';
 
@@ -33,6 +33,16 @@ export function codeSql(x: string, threshold: number): string {
   return `(CASE WHEN ${x} IS NULL THEN ${CODE_MISSING} WHEN ${x} < 0 OR ${x} > 1 THEN ${CODE_BAD}
     WHEN ${x} >= ${t} THEN (CASE WHEN ${x} < 1 THEN ${CODE_CUT_RIGHT} ELSE ${CODE_RIGHT} END)
     ELSE (CASE WHEN ${x} > 0 THEN ${CODE_CUT_WRONG} ELSE ${CODE_WRONG} END) END)::UTINYINT`;
+}
+
+/** The code of one raw answer for the JS readers: parseAnswer's rules with the threshold applied, as codeSql does. */
+export function codeAnswer(raw: unknown, threshold: number): number {
+  const a = parseAnswer(raw);
+  if (a.kind === 'missing') return CODE_MISSING;
+  if (a.kind === 'bad') return CODE_BAD;
+  if (a.v === 1) return CODE_RIGHT;
+  if (a.v === 0) return CODE_WRONG;
+  return a.v >= threshold ? CODE_CUT_RIGHT : CODE_CUT_WRONG;
 }
 
 /** What a fill counted; `bad` > 0 means the source must find and name the first bad cell. */
