@@ -4,7 +4,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { readResponses, MISSING, GradusError, summarize } from '../src/index.js';
 import { openDuck, sqlString } from '../src/util/duck.js';
-import { tmpDir, write } from './support/fixtures.js';
+import { cellsOf, tmpDir, write } from './support/fixtures.js';
 
 const LONG = `model,item,correct
 m1,q1,1
@@ -13,16 +13,6 @@ m2,q1,0
 m2,q3,1
 m10,q2,1
 `;
-
-function cellsOf(r: Awaited<ReturnType<typeof readResponses>>) {
-  const { models, items, data } = r.matrix;
-  const out: Record<string, number | null> = {};
-  models.forEach((m, a) => items.forEach((i, b) => {
-    const v = data[a * items.length + b];
-    out[`${m}|${i}`] = v === MISSING ? null : v;
-  }));
-  return out;
-}
 
 describe('long tables in every format', () => {
   const dir = tmpDir();

@@ -11,6 +11,7 @@ import { numberedColumns, readHeader } from './locate.js';
 import { checkEncoding, checkGzipMagic } from './textCheck.js';
 import { TableSource, type TableOptions } from './tableSource.js';
 import { WideTextSource } from './wideText.js';
+import { openParquet, WideParquetSource } from './wideParquet.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
@@ -47,6 +48,12 @@ class TableFile implements ResponseSource {
       // the same rule as TableSource's: a column named item makes a long table
       const long = !headerless && o.layout !== 'wide' && first.some((h) => h.trim().toLowerCase() === 'item');
       if (!long) return new WideTextSource(this.file, delimiter, gzip, headerless ? numberedColumns(first.length) : first, headerless, o.idColumn);
+    }
+    if (format === 'parquet' && !gzip && o.layout !== 'long' && o.header !== 'none') {
+      assertReadableFile(this.file);
+      const table = await openParquet(this.file);
+      const long = o.layout !== 'wide' && table?.names?.some((h) => h.trim().toLowerCase() === 'item');
+      if (table?.names && !long) return new WideParquetSource(this.file, table, o.idColumn);
     }
     return new TableSource(this.file, this.conn, o);
   }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { MISSING, type ResponseMatrix } from '../../src/responses/matrix.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SHARED = path.resolve(ROOT, '../shared/data');
@@ -58,4 +59,15 @@ export function cliAsync(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
     child.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : -1), stdout, stderr }));
     opts.onSpawn?.(child);
   });
+}
+
+/** A matrix as "model|item" → 0, 1 or null (missing): the cells a test compares, whatever the ids' order. */
+export function cellsOf(r: { matrix: ResponseMatrix }): Record<string, number | null> {
+  const { models, items, data } = r.matrix;
+  const out: Record<string, number | null> = {};
+  models.forEach((m, a) => items.forEach((i, b) => {
+    const v = data[a * items.length + b];
+    out[`${m}|${i}`] = v === MISSING ? null : v;
+  }));
+  return out;
 }
