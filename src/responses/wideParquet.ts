@@ -5,7 +5,8 @@
  * slower still. hyparquet plans a read over the metadata it is given, so each batch gets the metadata of its own
  * columns only (the byte offsets stay those of the file) and the whole table costs one pass over its values.
  */
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type FileMetaData } from 'hyparquet';
+import zlib from 'node:zlib';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type Compressors, type FileMetaData } from 'hyparquet';
 import { GradusError, type Place } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import { applyCodes, codeAnswer, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
@@ -16,6 +17,13 @@ import type { ResponseSource, SourceStats } from './source.js';
 
 /** columns per read: small enough that a batch's decoded values stay a few MB per thousand rows */
 const BATCH = 500;
+
+/** hyparquet unpacks Snappy itself; gzip and Brotli come from node's zlib; a file in any other codec goes to DuckDB */
+const COMPRESSORS: Compressors = {
+  GZIP: (input) => zlib.gunzipSync(input),
+  BROTLI: (input) => zlib.brotliDecompressSync(input),
+};
+const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', ...Object.keys(COMPRESSORS)]);
 
 type Buffer = Awaited<ReturnType<typeof asyncBufferFromFile>>;
 
@@ -33,6 +41,7 @@ export async function openParquet(path: string): Promise<ParquetTable | null> {
     const metadata = await parquetMetadataAsync(file);
     const leaves = metadata.schema.slice(1);
     const flat = metadata.schema[0].num_children === leaves.length && leaves.every((s) => !s.num_children);
+    if (!metadata.row_groups.every((g) => g.columns.every((c) => CODECS.has(String(c.meta_data?.codec))))) return null;
     return { file, metadata, names: flat ? leaves.map((s) => s.name) : null };
   } catch {
     return null;
@@ -62,6 +71,7 @@ export class WideParquetSource implements ResponseSource {
     return parquetRead({
       file: this.table.file,
       metadata,
+      compressors: COMPRESSORS,
       onChunk: ({ columnName, columnData, rowStart }) => onChunk(index.get(columnName)!, rowStart, columnData as ArrayLike<unknown>),
     });
   }
