@@ -46,11 +46,12 @@ function openBytes(file: string, gzip: boolean): Readable {
 
 /**
  * Calls `visit` for every record of the file (header included, blank lines skipped), in order, until it returns
- * true. A line that does not parse (an unclosed quote, text after a closing quote, a quote inside an unquoted field)
+ * true. `firstOnly`: only field 0 is wanted, and a record whose rest holds no quote is skipped to its line end
+ * (n is then -1: not counted). A line that does not parse (an unclosed quote, text after a closing quote, a quote inside an unquoted field)
  * is a GradusError with its line.
  */
-export async function eachRecord(file: string, gzip: boolean, delimiter: string, visit: (r: RecordView) => boolean | void): Promise<void> {
-  const parser = new RecordParser(file, delimiter.charCodeAt(0), delimiter === '\t' ? 'TSV' : 'CSV', visit);
+export async function eachRecord(file: string, gzip: boolean, delimiter: string, visit: (r: RecordView) => boolean | void, firstOnly = false): Promise<void> {
+  const parser = new RecordParser(file, delimiter.charCodeAt(0), delimiter === '\t' ? 'TSV' : 'CSV', visit, firstOnly);
   const stream = openBytes(file, gzip);
   let carry: Buffer | null = null;
   let first = true;
@@ -90,7 +91,20 @@ class RecordParser {
     private readonly delim: number,
     private readonly kind: string,
     private readonly visit: (r: RecordView) => boolean | void,
+    private readonly firstOnly: boolean,
   ) {}
+
+  /** where the next quote of the current buffer is (-1: none); found once per buffer, not once per record */
+  private quoteAt = -1;
+
+  /** After field 0: the position past this record's line end, -1 when a quote comes first, -2 when the buffer ends first. */
+  private restOfLine(buf: Buffer, pos: number, final: boolean): number {
+    const lf = buf.indexOf(LF, pos);
+    if (this.quoteAt >= 0 && this.quoteAt < pos) this.quoteAt = buf.indexOf(QUOTE, pos);
+    if (this.quoteAt >= 0 && (lf < 0 || this.quoteAt < lf)) return -1;
+    if (lf < 0) return final ? buf.length : -2;
+    return lf + 1;
+  }
 
   private bad(line: number, reason: string): GradusError {
     return new GradusError(
@@ -121,11 +135,23 @@ class RecordParser {
     const r = this.rec;
     r.buf = buf;
     let pos = 0;
+    this.quoteAt = buf.indexOf(QUOTE);
     while (pos < len) {
       const recStart = pos;
       let lines = 0;
       let n = 0;
       for (;;) {
+        if (this.firstOnly && n === 1) {
+          // field 0 ended at a separator: the rest of the line matters only if it holds a quote
+          const end = this.restOfLine(buf, pos, final);
+          if (end === -2) return recStart;
+          if (end >= 0) {
+            lines += buf[end - 1] === LF ? 1 : 0;
+            pos = end;
+            n = -1;
+            break;
+          }
+        }
         if (n === r.starts.length) this.grow();
         if (pos < len && buf[pos] === QUOTE) {
           let p = pos + 1;

@@ -36,8 +36,8 @@ export class WideTextSource implements ResponseSource {
     this.label = file;
   }
 
-  /** Every data record, each checked to have the header's width. */
-  private rows(visit: (r: RecordView) => boolean | void): Promise<void> {
+  /** Every data record, each checked to have the header's width (`firstOnly`: field 0 of each, widths checked where counted). */
+  private rows(visit: (r: RecordView) => boolean | void, firstOnly = false): Promise<void> {
     let skip = !this.headerless;
     const width = this.header.length;
     return eachRecord(this.file, this.gzip, this.delimiter, (r) => {
@@ -45,7 +45,7 @@ export class WideTextSource implements ResponseSource {
         skip = false;
         return false;
       }
-      if (r.n !== width) {
+      if (r.n !== width && r.n >= 0) {
         throw new GradusError(
           `this line does not parse as ${this.delimiter === '\t' ? 'TSV' : 'CSV'} (it has ${r.n} fields, the header ${width})`,
           'Every line must have as many fields as the header, with quotes closed. Fix or remove the line.',
@@ -53,7 +53,7 @@ export class WideTextSource implements ResponseSource {
         );
       }
       return visit(r);
-    });
+    }, firstOnly);
   }
 
   async ids(): Promise<{ models: string[]; items: string[] }> {
@@ -63,7 +63,7 @@ export class WideTextSource implements ResponseSource {
     await this.rows((r) => {
       first.push(fieldText(r, 0));
       lines.push(r.line);
-    });
+    }, true);
     this.idColumn = firstColumnIsId(this.header[0], first, this.idChoice);
     if (this.idColumn) {
       const empty = first.findIndex((id) => id.trim() === '');
