@@ -5,6 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { readResponses, GradusError, MISSING } from '../src/index.js';
 import { openDuck, sqlString } from '../src/util/duck.js';
@@ -80,6 +81,15 @@ describe('wide CSV/TSV, read by the byte reader', () => {
     await rejects(read(write(dir, 'open.csv', 'model,q1\na,1\n"b,0\nc,1\n')), /open\.csv, line 3: this line does not parse as CSV \(a quoted field is never closed\)/);
     await rejects(read(write(dir, 'after.csv', 'model,q1\n"a"x,1\n')), /after\.csv, line 2: .*closing quote is followed by "x"/);
     await rejects(read(write(dir, 'inner.csv', 'model,q1\na"b,1\n')), /inner\.csv, line 2: .*a quote inside the unquoted field/);
+  });
+
+  test('a truncated gzip file is an error, never a shorter table', async () => {
+    const rows = ['model,' + Array.from({ length: 300 }, (_, i) => `q${i}`).join(',')];
+    for (let m = 0; m < 2000; m++) rows.push(`m${m},` + Array.from({ length: 300 }, (_, i) => ((m * i) % 3 ? '1' : '0')).join(','));
+    const whole = fs.readFileSync(write(dir, 'whole.csv.gz', rows.join('\n') + '\n'));
+    const cut = write(dir, 'cut.csv', '');
+    fs.writeFileSync(cut + '.gz', whole.subarray(0, whole.length >> 1));
+    await rejects(read(cut + '.gz'), /cut\.csv\.gz: the gzip data ends early/);
   });
 
   test('a bad cell names its line (counting a quoted line break) and column; an empty id its line', async () => {

@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { GradusError } from '../errors.js';
 import { asGzipError } from './textCheck.js';
 
@@ -39,9 +39,9 @@ export function fieldText(r: RecordView, k: number): string {
 function openBytes(file: string, gzip: boolean): Readable {
   const raw = fs.createReadStream(file, { highWaterMark: CHUNK });
   if (!gzip) return raw;
-  const gunzip = zlib.createGunzip({ chunkSize: CHUNK });
-  gunzip.on('error', () => undefined); // its errors reach the reader through the composed stream
-  return raw.compose(gunzip);
+  // pipeline, not compose: a gzip stream cut short fails only at its end, and compose let that error go unseen
+  // (the read then never finished); pipeline destroys both streams with it, and the reader's loop throws it
+  return pipeline(raw, zlib.createGunzip({ chunkSize: CHUNK }), () => undefined);
 }
 
 /**
