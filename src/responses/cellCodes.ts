@@ -4,7 +4,7 @@
  * a value per row crossing into JS objects, and a table is read in one pass after its ids.
  */
 import { MISSING } from './matrix.js';
-import { answerSql } from './answer.js';
+import { answerSql, parseAnswer } from './answer.js';
 import type { MatrixBuilder } from './builder.js';
 import type { SourceStats } from './source.js';
 
@@ -47,6 +47,16 @@ export function answerCodeSql(col: string, type: string, threshold: number): str
   if (!INTEGER.test(t)) return codeSql(valueSql(col, type), threshold);
   const x = t === 'BOOLEAN' ? `CAST(${col} AS INTEGER)` : col;
   return `(CASE WHEN ${x} IS NULL THEN ${CODE_MISSING} WHEN ${x} = 1 THEN ${CODE_RIGHT} WHEN ${x} = 0 THEN ${CODE_WRONG} ELSE ${CODE_BAD} END)::UTINYINT`;
+}
+
+/** The code of one raw answer for the JS readers: parseAnswer's rules with the threshold applied, as codeSql does. */
+export function codeAnswer(raw: unknown, threshold: number): number {
+  const a = parseAnswer(raw);
+  if (a.kind === 'missing') return CODE_MISSING;
+  if (a.kind === 'bad') return CODE_BAD;
+  if (a.v === 1) return CODE_RIGHT;
+  if (a.v === 0) return CODE_WRONG;
+  return a.v >= threshold ? CODE_CUT_RIGHT : CODE_CUT_WRONG;
 }
 
 /** What a fill counted; `bad` > 0 means the source must find and name the first bad cell. */

@@ -8,7 +8,8 @@ import type { FileFormat } from './format.js';
 import { HarnessSource, type HarnessOptions } from './harnessSource.js';
 import type { ResponseMatrix } from './matrix.js';
 import type { ResponseSource } from './source.js';
-import { TableSource, type IdColumn, type Layout } from './tableSource.js';
+import type { IdColumn, Layout } from './tableSource.js';
+import { openTableSource } from './openTable.js';
 import type { HeaderChoice } from './headerCheck.js';
 import { cacheDir, cacheFile, loadCached, storeCached } from './cache.js';
 
@@ -92,7 +93,7 @@ async function readFresh(list: string[], options: ReadOptions, threshold: number
     } catch {
       throw new GradusError('no such file or folder', 'Check the path.', { file: input });
     }
-    return isDir ? new HarnessSource(input, options) : new TableSource(input, duck.conn, options);
+    return isDir ? new HarnessSource(input, options) : openTableSource(input, duck.conn, options);
   });
   try {
     const models = new Set<string>();

@@ -35,7 +35,7 @@ export interface TableOptions {
 }
 
 const BAD = -1e308;
-const ID_NAMES = ['model', 'model_id', 'model_name', 'id', 'name', 'subject', 'person', ''];
+export const ID_NAMES = ['model', 'model_id', 'model_name', 'id', 'name', 'subject', 'person', ''];
 
 
 let tableCounter = 0;

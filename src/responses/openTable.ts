@@ -1,0 +1,76 @@
+/**
+ * Which reader a table file gets. A wide CSV/TSV table goes to wideText.ts, whose byte reader takes a 21,000-column
+ * leaderboard in seconds where DuckDB's plan over that many columns took minutes; everything else (long tables,
+ * JSONL, Parquet) goes to tableSource.ts's DuckDB path. The choice needs the header, so it is made on first use.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Place } from '../errors.js';
+import { assertReadableFile, detectFormat } from './format.js';
+import { checkHeader } from './headerCheck.js';
+import { numberedColumns, readHeader } from './locate.js';
+import { checkEncoding, checkGzipMagic } from './textCheck.js';
+import { TableSource, type TableOptions } from './tableSource.js';
+import { WideTextSource } from './wideText.js';
+import { openParquet, WideParquetSource } from './wideParquet.js';
+import type { MatrixBuilder } from './builder.js';
+import type { ResponseSource, SourceStats } from './source.js';
+
+export function openTableSource(file: string, conn: DuckDBConnection, options: TableOptions = {}): ResponseSource {
+  return new TableFile(file, conn, options);
+}
+
+class TableFile implements ResponseSource {
+  readonly label: string;
+  private chosen: Promise<ResponseSource> | null = null;
+  private made: ResponseSource | null = null;
+
+  constructor(readonly file: string, private readonly conn: DuckDBConnection, private readonly options: TableOptions) {
+    this.label = file;
+    detectFormat(file, options.format); // an unknown format is an error before anything is read
+  }
+
+  private source(): Promise<ResponseSource> {
+    this.chosen ??= this.choose().then((s) => (this.made = s));
+    return this.chosen;
+  }
+
+  private async choose(): Promise<ResponseSource> {
+    const o = this.options;
+    const { format, gzip } = detectFormat(this.file, o.format);
+    if ((format === 'csv' || format === 'tsv') && o.layout !== 'long') {
+      const delimiter = format === 'tsv' ? '\t' : ',';
+      assertReadableFile(this.file);
+      if (gzip) checkGzipMagic(this.file);
+      await checkEncoding(this.file, gzip);
+      const first = await readHeader(this.file, delimiter, gzip);
+      checkHeader(this.file, first, delimiter, o.header);
+      const headerless = o.header === 'none';
+      // the same rule as TableSource's: a column named item makes a long table
+      const long = !headerless && o.layout !== 'wide' && first.some((h) => h.trim().toLowerCase() === 'item');
+      if (!long) return new WideTextSource(this.file, delimiter, gzip, headerless ? numberedColumns(first.length) : first, headerless, o.idColumn);
+    }
+    if (format === 'parquet' && !gzip && o.layout !== 'long' && o.header !== 'none') {
+      assertReadableFile(this.file);
+      const table = await openParquet(this.file);
+      const long = o.layout !== 'wide' && table?.names?.some((h) => h.trim().toLowerCase() === 'item');
+      if (table?.names && !long) return new WideParquetSource(this.file, table, o.idColumn);
+    }
+    return new TableSource(this.file, this.conn, o);
+  }
+
+  async ids(): Promise<{ models: string[]; items: string[] }> {
+    return (await this.source()).ids();
+  }
+
+  async fill(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
+    return (await this.source()).fill(b, threshold);
+  }
+
+  async locate(model: string, item: string): Promise<Array<Place & { answer: string }>> {
+    return (await this.source()).locate(model, item);
+  }
+
+  close(): void {
+    this.made?.close();
+  }
+}

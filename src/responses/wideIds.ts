@@ -1,0 +1,37 @@
+/**
+ * The rules of a wide table (one row per model, one column per item) that do not depend on its format: whether the
+ * first column is the model id, which ids the rows carry, and the messages for a table that has no items or an
+ * empty id. The JS wide readers (wideText.ts, wideParquet.ts) share them with tableSource.ts's DuckDB path.
+ */
+import { GradusError } from '../errors.js';
+import { parseAnswer } from './answer.js';
+import { numberedColumns } from './locate.js';
+import { ID_NAMES, type IdColumn } from './tableSource.js';
+
+export function checkWideColumns(file: string, names: string[], choice: IdColumn | undefined, line: number | undefined): void {
+  if (names.length < 2 && choice !== 'none') {
+    throw new GradusError(
+      `a wide table needs an id column and at least one item column; the header has ${names.map((n) => JSON.stringify(n)).join(', ')}`,
+      'Give one row per model with the model id first and one column per item, or a long table with columns model,item,correct.',
+      { file, line },
+    );
+  }
+}
+
+/** Is the first column the model id? By its name, else by its content: anything that is not an answer makes it one. */
+export function firstColumnIsId(name: string, values: readonly unknown[], choice: IdColumn = 'auto'): boolean {
+  if (choice === 'first') return true;
+  if (choice === 'none') return false;
+  if (ID_NAMES.includes(name.trim().toLowerCase())) return true;
+  return values.some((v) => parseAnswer(v).kind === 'bad');
+}
+
+export function emptyIdError(file: string, line: number): GradusError {
+  return new GradusError('the model id is empty', 'Every row of a wide table starts with the model id; fill it in or remove the row.', { file, line, column: 1 });
+}
+
+/** The distinct model ids of a wide table, in file order; rows are numbered 1, 2, … when it has no id column. */
+export function wideModels(file: string, ids: readonly string[] | null, rows: number): string[] {
+  if (rows === 0) throw new GradusError('the file has a header but no responses', 'Add at least one row of answers.', { file });
+  return ids ? [...new Set(ids)] : numberedColumns(rows);
+}

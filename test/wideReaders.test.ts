@@ -1,0 +1,153 @@
+/**
+ * The JS wide readers (wideText.ts over delimitedRecords.ts, wideParquet.ts): the same cells as the long form, the
+ * CSV corners RFC 4180 allows (quoted ids with commas and doubled quotes, a quoted id over two lines, CRLF, BOM,
+ * records that straddle the 4 MB read chunks, gzip), and errors that name the line and column.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { readResponses, GradusError, MISSING } from '../src/index.js';
+import { openDuck, sqlString } from '../src/util/duck.js';
+import { tmpDir, write } from './support/fixtures.js';
+import { cellsOf } from './support/cells.js';
+
+const read = (file: string, options = {}) => readResponses(file, { cache: false, ...options });
+
+async function rejects(p: Promise<unknown>, ...patterns: RegExp[]) {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(e instanceof GradusError, String(e));
+    for (const re of patterns) assert.match(e.message, re);
+    return true;
+  });
+}
+
+const TRICKY = [
+  'model,q1,"q,2","say ""x""",q4',
+  '"org/a, large",1,0,,NA',
+  '"the ""b"" model",0,0.8,true,0.3',
+  '"two\nlines",,1,false,1.0',
+].join('\n');
+const EXPECTED = {
+  'org/a, large|q1': 1, 'org/a, large|q,2': 0, 'org/a, large|say "x"': null, 'org/a, large|q4': null,
+  'the "b" model|q1': 0, 'the "b" model|q,2': 1, 'the "b" model|say "x"': 1, 'the "b" model|q4': 0,
+  'two\nlines|q1': null, 'two\nlines|q,2': 1, 'two\nlines|say "x"': 0, 'two\nlines|q4': 1,
+};
+
+describe('wide CSV/TSV, read by the byte reader', () => {
+  const dir = tmpDir();
+
+  test('quoted ids with commas, doubled quotes and a line break; empty and NA missing; scores cut and counted', async () => {
+    const r = await read(write(dir, 'tricky.csv', TRICKY + '\n'));
+    assert.deepEqual(cellsOf(r), EXPECTED);
+    assert.deepEqual([r.report.rows, r.report.missingRows, r.report.scoresCut], [12, 3, 2]);
+    const strict = await read(write(dir, 'tricky2.csv', TRICKY + '\n'), { threshold: 0.9 });
+    assert.equal(cellsOf(strict)['the "b" model|q,2'], 0, '0.8 is wrong at threshold 0.9');
+  });
+
+  test('CRLF line ends, a byte-order mark, no final newline, gzip and TSV give the same matrix', async () => {
+    const crlf = await read(write(dir, 'crlf.csv', '\ufeff' + TRICKY.replace(/\n(?!lines)/g, '\r\n')));
+    assert.deepEqual(cellsOf(crlf), EXPECTED);
+    const gz = await read(write(dir, 'tricky.csv.gz', TRICKY + '\n'));
+    assert.deepEqual(cellsOf(gz), EXPECTED);
+    const tsv = await read(write(dir, 't.tsv', 'model\tq1\tq2\n"a\tb"\t1\t\nc\t0\t1\n'));
+    assert.deepEqual(cellsOf(tsv), { 'a\tb|q1': 1, 'a\tb|q2': null, 'c|q1': 0, 'c|q2': 1 });
+  });
+
+  test('rows longer than a read chunk and records across chunk boundaries, plain and gzipped', async () => {
+    const nItems = 3000;
+    const nModels = 900; // ~5.4 MB: every 4 MB read ends inside a record
+    const value = (m: number, i: number) => ((m * 7 + i * 13) % 11 === 0 ? '' : (m + i) % 3 === 0 ? '1' : '0');
+    const lines = ['model,' + Array.from({ length: nItems }, (_, i) => `i${i}`).join(',')];
+    for (let m = 0; m < nModels; m++) lines.push(`"m,${m}",` + Array.from({ length: nItems }, (_, i) => value(m, i)).join(','));
+    const text = lines.join('\r\n') + '\r\n';
+    for (const file of [write(dir, 'big.csv', text), write(dir, 'big.csv.gz', text)]) {
+      const r = await read(file);
+      assert.equal(r.matrix.models.length, nModels);
+      let wrong = 0;
+      for (let a = 0; a < nModels; a++) {
+        const m = Number(r.matrix.models[a].slice(2));
+        for (let b = 0; b < nItems; b++) {
+          const want = value(m, Number(r.matrix.items[b].slice(1)));
+          const got = r.matrix.data[a * nItems + b];
+          if (got !== (want === '' ? MISSING : Number(want))) wrong++;
+        }
+      }
+      assert.equal(wrong, 0, path.basename(file));
+    }
+  });
+
+  test('a ragged row, an unclosed quote, text after a closing quote: the line that does not parse', async () => {
+    await rejects(read(write(dir, 'ragged.csv', 'model,q1,q2\na,1,0\n"b\nb",1\nc,0,0\n')), /ragged\.csv, line 3: this line does not parse as CSV \(it has 2 fields, the header 3\)/);
+    await rejects(read(write(dir, 'open.csv', 'model,q1\na,1\n"b,0\nc,1\n')), /open\.csv, line 3: this line does not parse as CSV \(a quoted field is never closed\)/);
+    await rejects(read(write(dir, 'after.csv', 'model,q1\n"a"x,1\n')), /after\.csv, line 2: .*closing quote is followed by "x"/);
+    await rejects(read(write(dir, 'inner.csv', 'model,q1\na"b,1\n')), /inner\.csv, line 2: .*a quote inside the unquoted field/);
+  });
+
+  test('a truncated gzip file is an error, never a shorter table', async () => {
+    const rows = ['model,' + Array.from({ length: 300 }, (_, i) => `q${i}`).join(',')];
+    for (let m = 0; m < 2000; m++) rows.push(`m${m},` + Array.from({ length: 300 }, (_, i) => ((m * i) % 3 ? '1' : '0')).join(','));
+    const whole = fs.readFileSync(write(dir, 'whole.csv.gz', rows.join('\n') + '\n'));
+    const cut = write(dir, 'cut.csv', '');
+    fs.writeFileSync(cut + '.gz', whole.subarray(0, whole.length >> 1));
+    await rejects(read(cut + '.gz'), /cut\.csv\.gz: the gzip data ends early/);
+  });
+
+  test('a bad cell names its line (counting a quoted line break) and column; an empty id its line', async () => {
+    await rejects(read(write(dir, 'bad.csv', 'model,q1,q2\n"x\ny",1,0\nb,1,2\n')), /bad\.csv, line 4, column 3 \(q2\): item "q2": the score "2" lies outside \[0, 1\]/);
+    await rejects(read(write(dir, 'noid.csv', 'model,q1\na,1\n,0\n')), /noid\.csv, line 3, column 1: the model id is empty/);
+  });
+
+  test('a model on two rows: equal answers kept once, different ones name both places', async () => {
+    const same = await read(write(dir, 'twice.csv', 'model,q1,q2\na,1,\na,1,0\n'));
+    assert.deepEqual([same.report.duplicatesDropped, cellsOf(same)['a|q2']], [1, 0]);
+    await rejects(read(write(dir, 'clash.csv', 'model,q1\na,1\nb,0\na,0\n')), /clash\.csv, line 2, column 2 says "1"; .*clash\.csv, line 4, column 2 says "0"/);
+  });
+});
+
+describe('wide Parquet, read by hyparquet', () => {
+  const dir = tmpDir();
+  // written by DuckDB, as a leaderboard's export would be: typed columns, NULL for missing
+  async function parquet(name: string, select: string, codec = 'snappy'): Promise<string> {
+    const file = path.join(dir, name);
+    const duck = await openDuck();
+    try {
+      await duck.conn.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION ${codec})`);
+    } finally {
+      duck.close();
+    }
+    return file;
+  }
+  const TYPED = `SELECT * FROM (VALUES
+      ('org/a, large', true, 0.0, NULL, 'NA', 1::BIGINT),
+      ('the "b" model', false, 0.8, 1, '0.3', NULL),
+      ('c', NULL, NULL, 0, '1', 0::BIGINT)) t(model, q1, q2, q3, q4, q5)`;
+
+  test('boolean, double, integer, text and bigint columns mean what the same cells mean in a CSV', async () => {
+    const pq = await read(await parquet('typed.parquet', TYPED));
+    const csv = await read(write(dir, 'typed.csv', 'model,q1,q2,q3,q4,q5\n"org/a, large",true,0.0,,NA,1\n"the ""b"" model",false,0.8,1,0.3,\nc,,,0,1,0\n'));
+    assert.deepEqual(pq.matrix, csv.matrix);
+    assert.deepEqual(pq.report, { ...csv.report, inputs: pq.report.inputs });
+    assert.deepEqual(cellsOf(pq)['the "b" model|q2'], 1);
+  });
+
+  test('gzip and Brotli pages are unpacked by node, zstd ones read by DuckDB: the same matrix', async () => {
+    const snappy = await read(await parquet('typed.parquet', TYPED));
+    for (const codec of ['gzip', 'brotli', 'zstd']) {
+      const r = await read(await parquet(`typed-${codec}.parquet`, TYPED, codec));
+      assert.deepEqual(r.matrix, snappy.matrix, codec);
+    }
+  });
+
+  test('no id column: rows numbered; a bad cell named by row and column, the first in row order', async () => {
+    const plain = await read(await parquet('plain.parquet', 'SELECT * FROM (VALUES (1, 0), (0, NULL)) t(a, b)'));
+    assert.deepEqual([plain.matrix.models, plain.matrix.items, [...plain.matrix.data]], [['1', '2'], ['a', 'b'], [1, 0, 0, MISSING]]);
+    const bad = await parquet('bad.parquet', `SELECT * FROM (VALUES ('m1', 1.0, 0.5), ('m2', 0.0, 1.5), ('m3', 7.0, 0.0)) t(model, q1, q2)`);
+    await rejects(read(bad), /bad\.parquet, line 2, column 3 \(q2\): item "q2": the score 1.5 lies outside \[0, 1\]/);
+  });
+
+  test('a long Parquet table still goes to the long reader', async () => {
+    const r = await read(await parquet('long.parquet', `SELECT * FROM (VALUES ('a', 'x', 1), ('b', 'x', 0)) t(model, item, correct)`));
+    assert.deepEqual(cellsOf(r), { 'a|x': 1, 'b|x': 0 });
+  });
+});
