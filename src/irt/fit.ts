@@ -198,7 +198,7 @@ async function estimate(m: ResponseMatrix, o: FitOptions, model: ItemModel, meth
   const Q = o.quadpts ?? DEFAULTS.quadpts;
   const windows = guessWindows(bm, variation, grid(Q, DEFAULTS.thetaLimit));
   const estep = runnerEStep(runner, { nItems: m.items.length, Q, offsets: bm.offsets, index: bm.index, value: bm.value, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, windows);
-  return fitMml(m, variation, { ...common, quadpts: Q, estep, nResponses: bm.index.length, finish: o.finish });
+  return fitMml(m, variation, { ...common, quadpts: Q, estep, runner, nResponses: bm.index.length, finish: o.finish });
 }
 
 /** Hide a seeded share of the observed responses; the fit never sees them. */
