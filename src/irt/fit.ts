@@ -123,7 +123,7 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
   const runner = o.runner ?? runnerFor(WORKER, fitWork(countObserved(m), method));
   try {
-    phase('start');
+    phase('fit set-up');
     const { bm, bi } = await buildViews(m, runner);
     phase('sparse views');
     const variation = itemVariation(m, bi);

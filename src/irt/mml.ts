@@ -99,7 +99,9 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const eap = f64(m.models.length);
   const eapSd = f64(m.models.length);
   const sums = await run(await tables(final), { mean: eap, sd: eapSd, nodes: sharedNodes });
+  phase('mml: final E-step, EAP');
   const cov = await mmlCovariance(setup, em.x, state, sums, run, tables, o.fullInfoMax ?? DEFAULTS.fullInfoMax);
+  phase('mml: standard errors');
   const extreme = extremeIndices(variation.extreme);
   return {
     a: final.a,
