@@ -116,12 +116,13 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   const t0 = performance.now();
   const model = o.model ?? 'rasch';
   const method = o.method ?? 'mml';
-  validate(input, o, model, method);
+  const observed = validate(input, o, model, method);
   const { m, hidden } = o.holdout ? hideShare(input, o.holdout, o.seed ?? 1) : { m: input, hidden: null };
   const nM = m.models.length;
   const nI = m.items.length;
   // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
-  const runner = o.runner ?? runnerFor(WORKER, fitWork(countObserved(m), method));
+  // the work is judged on the input's answers (a holdout hides a share of them): a count is a pass over every cell
+  const runner = o.runner ?? runnerFor(WORKER, fitWork(observed, method));
   try {
     phase('fit set-up');
     const { bm, bi } = await buildViews(m, runner);
@@ -267,7 +268,8 @@ function modelStats(bm: SparseView): { n: Int32Array; p: Float64Array } {
   return { n, p };
 }
 
-function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Method) {
+/** Throws on options or data that cannot be fitted; returns the number of answers. */
+function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Method): number {
   if (!ITEM_MODELS.includes(model)) throw new GradusError(`unknown ${option('model')} "${model}"`, `Use one of: ${ITEM_MODELS.join(', ')}.`);
   if (!METHODS.includes(method)) throw new GradusError(`unknown ${option('method')} "${method}"`, `Use one of: ${METHODS.join(', ')}.`);
   if (o.guessing !== undefined) {
@@ -287,5 +289,6 @@ function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Me
   if (n <= perItem * nI) {
     throw new GradusError(`${n} responses cannot identify ${perItem * nI} item parameters`, `Collect more responses, or fit a simpler model (${option('model')} rasch).`);
   }
+  return n;
 }
 
