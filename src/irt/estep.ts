@@ -274,3 +274,21 @@ export const ESTEP_SCATTER: Kernel<ScatterCtx, number> = {
     return 0;
   },
 };
+
+export interface TablesCtx {
+  tab: Float64Array;
+  nodes: Float64Array;
+  a: Float64Array;
+  d: Float64Array;
+  /** logit of c; −Infinity for c = 0 */
+  g: Float64Array;
+}
+
+/** The item rows of the E-step table for items [from, to): each item's rows depend on it alone, so any split gives the same bits. */
+export const ESTEP_TABLES: Kernel<TablesCtx, number> = {
+  name: 'estepTables',
+  run: (c, from, to) => {
+    for (let i = from; i < to; i++) fillItemRows(c.tab, i, c.nodes, c.a[i], c.d[i], c.g[i] === -Infinity ? 0 : sigmoid(c.g[i]));
+    return 0;
+  },
+};

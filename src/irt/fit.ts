@@ -5,7 +5,7 @@
  * root of the engine's threads: it starts the worker pool on worker.ts, whose registry names the kernels.
  */
 import { GradusError, option } from '../errors.js';
-import { countObserved, MISSING, type ResponseMatrix, type SparseView } from '../responses/matrix.js';
+import { MISSING, rowOffsets, type ResponseMatrix, type SparseView } from '../responses/matrix.js';
 import { buildViews } from '../responses/views.js';
 import { phase } from '../util/phase.js';
 import { rng } from '../util/rng.js';
@@ -116,15 +116,19 @@ export async function fitIrt(input: ResponseMatrix, o: FitOptions = {}): Promise
   const t0 = performance.now();
   const model = o.model ?? 'rasch';
   const method = o.method ?? 'mml';
-  validate(input, o, model, method);
+  // each model's answers, counted once: for the checks, the size of the work, and (without a holdout) the views
+  const offsets = rowOffsets(input.data, input.models.length, input.items.length);
+  const observed = offsets[input.models.length];
+  validate(input, o, model, method, observed);
   const { m, hidden } = o.holdout ? hideShare(input, o.holdout, o.seed ?? 1) : { m: input, hidden: null };
   const nM = m.models.length;
   const nI = m.items.length;
-  // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads).
-  const runner = o.runner ?? runnerFor(WORKER, fitWork(countObserved(m), method));
+  // The sparse views are built once and shared by every stage (and, on shared memory, by the worker threads);
+  // the work is judged on the input's answers (a holdout hides a share of them).
+  const runner = o.runner ?? runnerFor(WORKER, fitWork(observed, method));
   try {
-    phase('start');
-    const { bm, bi } = await buildViews(m, runner);
+    phase('fit set-up');
+    const { bm, bi } = await buildViews(m, runner, hidden ? undefined : offsets);
     phase('sparse views');
     const variation = itemVariation(m, bi);
     phase('item variation');
@@ -198,7 +202,7 @@ async function estimate(m: ResponseMatrix, o: FitOptions, model: ItemModel, meth
   const Q = o.quadpts ?? DEFAULTS.quadpts;
   const windows = guessWindows(bm, variation, grid(Q, DEFAULTS.thetaLimit));
   const estep = runnerEStep(runner, { nItems: m.items.length, Q, offsets: bm.offsets, index: bm.index, value: bm.value, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, windows);
-  return fitMml(m, variation, { ...common, quadpts: Q, estep, nResponses: bm.index.length, finish: o.finish });
+  return fitMml(m, variation, { ...common, quadpts: Q, estep, runner, nResponses: bm.index.length, finish: o.finish });
 }
 
 /** Hide a seeded share of the observed responses; the fit never sees them. */
@@ -267,7 +271,8 @@ function modelStats(bm: SparseView): { n: Int32Array; p: Float64Array } {
   return { n, p };
 }
 
-function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Method) {
+/** Throws on options or data (with n answers) that cannot be fitted. */
+function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Method, n: number): void {
   if (!ITEM_MODELS.includes(model)) throw new GradusError(`unknown ${option('model')} "${model}"`, `Use one of: ${ITEM_MODELS.join(', ')}.`);
   if (!METHODS.includes(method)) throw new GradusError(`unknown ${option('method')} "${method}"`, `Use one of: ${METHODS.join(', ')}.`);
   if (o.guessing !== undefined) {
@@ -282,7 +287,6 @@ function validate(m: ResponseMatrix, o: FitOptions, model: ItemModel, method: Me
   if (nM < 2 || nI < 2) {
     throw new GradusError(`${nM} model(s) × ${nI} item(s) is too small to identify an IRT model`, 'Give at least 2 models and 2 items (in practice dozens of each).');
   }
-  const n = countObserved(m);
   const perItem = model === '3pl' ? 3 : model === '2pl' ? 2 : 1;
   if (n <= perItem * nI) {
     throw new GradusError(`${n} responses cannot identify ${perItem * nI} item parameters`, `Collect more responses, or fit a simpler model (${option('model')} rasch).`);

@@ -58,8 +58,10 @@ interface Sweeps {
 export async function fitJoint(m: ResponseMatrix, o: JointOptions, views?: { bm: SparseView; bi: SparseView }, runner: Runner = serialRunner): Promise<Estimate> {
   const w = setUp(m, o, views?.bm ?? byModel(m), views?.bi ?? byItem(m), runner);
   const c = w.ctx;
-  if (!c.isMap) sitOutExtremes(w.bm, w.bi, c.activeM, c.activeI);
-  startValues(w.bm, w.bi, c);
+  const models = { view: w.bm, ranges: w.modelRanges };
+  const items = { view: w.bi, ranges: w.itemRanges };
+  const counts = c.isMap ? undefined : await sitOutExtremes(models, items, c.activeM, c.activeI, runner);
+  await startValues(models, items, c, runner, counts);
   if (o.model === '3pl') {
     // The 3pl's joint objective has poor local optima: from the plain start values MATH ended with a joint
     // log-likelihood 16,000 below the 2pl's and a held-out AUC of 0.73. Started from the 2pl's joint fit (with

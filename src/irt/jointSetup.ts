@@ -3,6 +3,8 @@
  * estimate), start values, and afterwards the sat-out rows' estimates by the extreme-score adjustment.
  */
 import type { SparseView } from '../responses/matrix.js';
+import type { Kernel, Runner } from '../parallel/runner.js';
+import { i32 } from '../parallel/shared.js';
 import { modelScore, type JointCtx } from './jointKernels.js';
 import { sigmoid } from './model.js';
 import { EXTREME_SCORE_ADJ } from './priors.js';
@@ -19,39 +21,93 @@ function rowStats(sp: SparseView, r: number, other: Uint8Array): { n: number; s:
   return { n, s };
 }
 
-/** Set aside the rows of `sp` that have no variation against the other side's active entries. */
-function sitOut(sp: SparseView, active: Uint8Array, other: Uint8Array): boolean {
+/** Answers (n) and right answers (s) of every row of a view, counting only the other side's active entries. */
+export interface RowStatsCtx {
+  offsets: Int32Array;
+  index: Int32Array | Uint16Array;
+  value: Uint8Array;
+  other: Uint8Array;
+  n: Int32Array;
+  s: Int32Array;
+}
+
+function rowStatsKernel(c: RowStatsCtx, from: number, to: number): number {
+  for (let r = from; r < to; r++) {
+    const { n, s } = rowStats(c, r, c.other);
+    c.n[r] = n;
+    c.s[r] = s;
+  }
+  return 0;
+}
+
+export const ROW_STATS: Kernel<RowStatsCtx, number> = { name: 'jointRowStats', run: rowStatsKernel };
+
+/** One side of the data (models or items) with its ranges over the runner's threads. */
+export interface Side {
+  view: SparseView;
+  ranges: Array<[number, number]>;
+}
+
+/** Each row's counts against the other side's active entries, spread over the runner (counts: any split, same result). */
+async function countRows(side: Side, other: Uint8Array, runner: Runner): Promise<{ n: Int32Array; s: Int32Array }> {
+  const rows = side.view.offsets.length - 1;
+  const out = { n: i32(rows), s: i32(rows) };
+  await runner.run(ROW_STATS, side.ranges, () => ({ ...side.view, other, ...out }));
+  return out;
+}
+
+/** Set aside the rows of `side` that have no variation against the other side's active entries; returns the counts. */
+async function sitOut(side: Side, active: Uint8Array, other: Uint8Array, runner: Runner): Promise<{ changed: boolean; n: Int32Array; s: Int32Array }> {
+  const { n, s } = await countRows(side, other, runner);
   let changed = false;
   for (let r = 0; r < active.length; r++) {
-    if (!active[r]) continue;
-    const { n, s } = rowStats(sp, r, other);
-    if (n === 0 || s === 0 || s === n) {
+    if (active[r] && (n[r] === 0 || s[r] === 0 || s[r] === n[r])) {
       active[r] = 0;
       changed = true;
     }
   }
-  return changed;
+  return { changed, n, s };
 }
 
-/** jml: repeat, since dropping an item can leave a model with a perfect score, and back. */
-export function sitOutExtremes(bm: SparseView, bi: SparseView, activeM: Uint8Array, activeI: Uint8Array): void {
-  for (let changed = true; changed; ) {
-    const models = sitOut(bm, activeM, activeI);
-    const items = sitOut(bi, activeI, activeM);
-    changed = models || items;
+/** Each side's row counts against the other side's final active entries, as sitOutExtremes leaves them. */
+export interface SideCounts {
+  models: { n: Int32Array; s: Int32Array };
+  items: { n: Int32Array; s: Int32Array };
+}
+
+/**
+ * jml: repeat, since dropping an item can leave a model with a perfect score, and back. A side is checked again
+ * only when the other side lost rows since its last check (else the check would find what it found before): at
+ * leaderboard scale each check is a pass over 75M answers. When both sides are settled, each side's last counts
+ * were taken against the other's final active set, so the start values can use them.
+ */
+export async function sitOutExtremes(models: Side, items: Side, activeM: Uint8Array, activeI: Uint8Array, runner: Runner): Promise<SideCounts> {
+  let checkModels = true;
+  let checkItems = true;
+  const counts = {} as SideCounts;
+  while (checkModels || checkItems) {
+    if (checkModels) {
+      checkModels = false;
+      const r = await sitOut(models, activeM, activeI, runner);
+      counts.models = r;
+      if (r.changed) checkItems = true;
+    }
+    if (checkItems) {
+      checkItems = false;
+      const r = await sitOut(items, activeI, activeM, runner);
+      counts.items = r;
+      if (r.changed) checkModels = true;
+    }
   }
+  return counts;
 }
 
 /** θ and d from each row's log-odds of a right answer (with half an answer added each way). */
-export function startValues(bm: SparseView, bi: SparseView, c: JointCtx): void {
-  for (let j = 0; j < c.theta.length; j++) {
-    const { n, s } = rowStats(bm, j, c.activeI);
-    c.theta[j] = Math.log((s + 0.5) / (n - s + 0.5));
-  }
-  for (let i = 0; i < c.d.length; i++) {
-    const { n, s } = rowStats(bi, i, c.activeM);
-    c.d[i] = Math.log((s + 0.5) / (n - s + 0.5));
-  }
+export async function startValues(models: Side, items: Side, c: JointCtx, runner: Runner, known?: SideCounts): Promise<void> {
+  const m = known?.models ?? (await countRows(models, c.activeI, runner));
+  const it = known?.items ?? (await countRows(items, c.activeM, runner));
+  for (let j = 0; j < c.theta.length; j++) c.theta[j] = Math.log((m.s[j] + 0.5) / (m.n[j] - m.s[j] + 0.5));
+  for (let i = 0; i < c.d.length; i++) c.d[i] = Math.log((it.s[i] + 0.5) / (it.n[i] - it.s[i] + 0.5));
 }
 
 /** Extreme items against the active models' θ: solve Σ P = score ∓ adj for d (slope and c kept at their start). */

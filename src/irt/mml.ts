@@ -4,15 +4,17 @@
  * data and quick on leaderboard data. The driver: start values, the EM loop, the posterior means, the SEs.
  */
 import type { ResponseMatrix } from '../responses/matrix.js';
-import { f64 } from '../parallel/shared.js';
+import { evenRanges, f64 } from '../parallel/shared.js';
+import { serialRunner, type Runner } from '../parallel/runner.js';
 import { phase } from '../util/phase.js';
-import { fillItemRows, type EStepTables } from './estep.js';
+import { ESTEP_TABLES, type EStepTables } from './estep.js';
 import { startIntercept, type EStepRunner } from './estepRunner.js';
 import { largestMoves, type Estimate, type Moving } from './estimate.js';
 import { layoutFor, pack, slots, unpack, cloneState, type Layout, type MmlState } from './layout.js';
-import { sigmoid, type ItemModel } from './model.js';
+import type { ItemModel } from './model.js';
 import { mmlCovariance } from './mmlInfo.js';
-import { logPriorTotal, mmlItemPriors, mstep, type MmlSetup } from './mstep.js';
+import { freeOf, logPriorTotal, mmlItemPriors, mstep, type MmlSetup } from './mstep.js';
+import { itemSteps } from './mstepItems.js';
 import { DEFAULTS, heldFiniteText, MML_PRIORS, PLAIN_FINISH_WORK, priorsText } from './priors.js';
 import { grid, logNormalWeights } from './quadrature.js';
 import { runEm } from './squarem.js';
@@ -33,6 +35,8 @@ export interface MmlOptions {
   fullInfoMax?: number;
   /** the E-step, over the fit's threads (see runnerEStep) */
   estep: EStepRunner;
+  /** the threads of the item tables and the items' M-step (the E-step's own are in `estep`); default this thread */
+  runner?: Runner;
   /** answers × grid points decide how EM finishes (see PLAIN_FINISH_WORK) */
   nResponses: number;
   onIteration?: (it: number, loglik: number, change: number) => void;
@@ -48,12 +52,21 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const Q = o.quadpts ?? DEFAULTS.quadpts;
   const nodes = grid(Q, o.thetaLimit ?? DEFAULTS.thetaLimit);
   const L = layoutFor(o.model, nI, o.guessing !== undefined);
-  const setup: MmlSetup = { model: o.model, nI, Q, nodes, L, variation, priors: mmlItemPriors(o.model, L, variation) };
+  const runner = o.runner ?? serialRunner;
+  const priors = mmlItemPriors(o.model, L, variation);
+  const setup: MmlSetup = { model: o.model, nI, Q, nodes, L, variation, priors, items: itemSteps(runner, nodes, variation.n, priors, freeOf(L)) };
   const run = o.estep;
   const state = startState(o, variation, nI);
-  const tables = (s: MmlState): EStepTables => {
+  const sharedNodes = f64(Q);
+  sharedNodes.set(nodes);
+  const itemRanges = evenRanges(nI, runner.size);
+  const tables = async (s: MmlState): Promise<EStepTables> => {
     const tab = f64(2 * nI * Q);
-    for (let i = 0; i < nI; i++) fillItemRows(tab, i, nodes, s.a[i], s.d[i], s.g[i] === -Infinity ? 0 : sigmoid(s.g[i]));
+    const params = { a: f64(nI), d: f64(nI), g: f64(nI) };
+    params.a.set(s.a);
+    params.d.set(s.d);
+    params.g.set(s.g);
+    await runner.run(ESTEP_TABLES, itemRanges, () => ({ tab, nodes: sharedNodes, ...params }));
     const logPrior = f64(Q);
     logPrior.set(logNormalWeights(nodes, 0, Math.exp(s.logVar)));
     return { tab, logPrior };
@@ -66,8 +79,8 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
     pack(L, state),
     async (x, px) => {
       const s = unpack(L, x, cloneState(state));
-      const sums = await run(tables(s));
-      const next = pack(L, mstep(setup, s, sums, px));
+      const sums = await run(await tables(s));
+      const next = pack(L, await mstep(setup, s, sums, px));
       phase('mml: EM step');
       // priors are part of the objective that EM climbs; the reported log-likelihood excludes them (below)
       return { next, loglik: sums.loglik + logPriorTotal(setup, s) };
@@ -85,10 +98,10 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   const final = unpack(L, em.x, cloneState(state));
   const eap = f64(m.models.length);
   const eapSd = f64(m.models.length);
-  const sharedNodes = f64(Q);
-  sharedNodes.set(nodes);
-  const sums = await run(tables(final), { mean: eap, sd: eapSd, nodes: sharedNodes });
+  const sums = await run(await tables(final), { mean: eap, sd: eapSd, nodes: sharedNodes });
+  phase('mml: final E-step, EAP');
   const cov = await mmlCovariance(setup, em.x, state, sums, run, tables, o.fullInfoMax ?? DEFAULTS.fullInfoMax);
+  phase('mml: standard errors');
   const extreme = extremeIndices(variation.extreme);
   return {
     a: final.a,

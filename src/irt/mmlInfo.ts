@@ -19,13 +19,13 @@ export interface ItemCovariance {
 }
 
 /** The covariance blocks at the packed estimate x (state `s`, whose E-step gave `sums`). */
-export async function mmlCovariance(c: MmlSetup, x: Float64Array, base: MmlState, sums: EStepSums, run: EStepRunner, tables: (s: MmlState) => EStepTables, fullInfoMax: number): Promise<ItemCovariance> {
+export async function mmlCovariance(c: MmlSetup, x: Float64Array, base: MmlState, sums: EStepSums, run: EStepRunner, tables: (s: MmlState) => Promise<EStepTables>, fullInfoMax: number): Promise<ItemCovariance> {
   const { L, nI } = c;
   const out: ItemCovariance = { varA: new Float64Array(nI).fill(NaN), covAD: new Float64Array(nI), varD: new Float64Array(nI).fill(NaN), kind: '' };
   const s = unpack(L, x, cloneState(base));
   if (L.size <= fullInfoMax) {
     const at = (xx: Float64Array) => unpack(L, xx, cloneState(base));
-    const hess = await numericalHessian(x, async (xx) => gradient(c, at(xx), await run(tables(at(xx)))));
+    const hess = await numericalHessian(x, async (xx) => gradient(c, at(xx), await run(await tables(at(xx)))));
     const cov = invertSpd(hess.map((h) => -h), L.size);
     out.kind = cov ? 'observed information (numerical Hessian of the marginal log-likelihood)' : 'none (information matrix not positive definite)';
     if (!cov) return out;

@@ -4,11 +4,12 @@
  * objective EM climbs.
  */
 import { nOffset, rOffset, type EStepSums } from './estep.js';
-import { itemStep, type Free, type ItemPriors, type ItemState } from './itemStep.js';
+import type { Free, ItemPriors } from './itemStep.js';
 import { cloneState, type Layout, type MmlState } from './layout.js';
 import { sigmoid, type ItemModel } from './model.js';
 import { MML_PRIORS, SLOPE_BOUND } from './priors.js';
 import type { ItemVariation } from './variation.js';
+import type { ItemSteps } from './mstepItems.js';
 
 /** What the M-step needs to know of the fit, fixed for its whole run. */
 export interface MmlSetup {
@@ -19,6 +20,8 @@ export interface MmlSetup {
   L: Layout;
   variation: ItemVariation;
   priors: ItemPriors[];
+  /** the items' Fisher scoring over the fit's threads (mstepItems) */
+  items: ItemSteps;
 }
 
 /** Each item's priors in the MML objective (MML_PRIORS: the 3pl's, and those holding items without variation finite). */
@@ -53,8 +56,8 @@ export function freeOf(L: Layout): Free {
  * the grid likelihood's maximum (and its steps need not climb): once the parameters move less than PX_UNTIL per
  * step, the fit finishes with plain EM (still accelerated), whose fixed point is the maximum mirt finds.
  */
-export function mstep(c: MmlSetup, s: MmlState, sums: EStepSums, px: boolean): MmlState {
-  const t = itemsStep(c, s, sums, px);
+export async function mstep(c: MmlSetup, s: MmlState, sums: EStepSums, px: boolean): Promise<MmlState> {
+  const t = await itemsStep(c, s, sums, px);
   const { Q, nodes } = c;
   let s0 = 0;
   let s1 = 0;
@@ -91,22 +94,11 @@ export function mstep(c: MmlSetup, s: MmlState, sums: EStepSums, px: boolean): M
 }
 
 /** Every item's step; with one slope for all (1pl, and rasch under PX), alternated with the common slope's. */
-function itemsStep(c: MmlSetup, s: MmlState, sums: EStepSums, px: boolean): MmlState {
+async function itemsStep(c: MmlSetup, s: MmlState, sums: EStepSums, px: boolean): Promise<MmlState> {
   const t = cloneState(s);
-  const st: ItemState = { a: 1, d: 0, g: -Infinity };
   const common = c.model === '1pl' || (c.model === 'rasch' && px);
-  const free = freeOf(c.L);
   for (let round = 0; round < (common ? 3 : 1); round++) {
-    for (let i = 0; i < c.nI; i++) {
-      if (c.variation.n[i] === 0) continue;
-      st.a = t.a[i];
-      st.d = t.d[i];
-      st.g = t.g[i];
-      itemStep(sums.rn, rOffset(i, c.Q), nOffset(i, c.Q), c.nodes, c.Q, st, c.priors[i], free, 20);
-      t.a[i] = st.a;
-      t.d[i] = st.d;
-      t.g[i] = st.g;
-    }
+    await c.items(t, sums.rn);
     if (common) t.a.fill(commonSlope(c, t, sums));
   }
   return t;

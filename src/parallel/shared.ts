@@ -33,3 +33,14 @@ export function balancedRanges(offsets: Int32Array, parts: number): Array<[numbe
   }
   return out;
 }
+
+/** Split rows 0..n into `parts` ranges of about equal length (for rows that cost the same). */
+export function evenRanges(n: number, parts: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let p = 0; p < parts; p++) {
+    const from = Math.floor((n * p) / parts);
+    const to = Math.floor((n * (p + 1)) / parts);
+    if (to > from) out.push([from, to]);
+  }
+  return out;
+}

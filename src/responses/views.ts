@@ -67,7 +67,8 @@ function colsFillKernel(c: ColsFillCtx, from: number, to: number): number {
 export const ROWS_FILL: Kernel<RowsFillCtx, number> = { name: 'rowsFill', run: rowsFillKernel };
 export const COLS_FILL: Kernel<ColsFillCtx, number> = { name: 'colsFill', run: colsFillKernel };
 
-export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunner): Promise<{ bm: SparseView; bi: SparseView }> {
+/** Both views of m; `known`: m's row offsets (rowOffsets), when the caller has counted them already. */
+export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunner, known?: Int32Array): Promise<{ bm: SparseView; bi: SparseView }> {
   const nM = m.models.length;
   const nI = m.items.length;
   let data = m.data;
@@ -75,7 +76,7 @@ export async function buildViews(m: ResponseMatrix, runner: Runner = serialRunne
     data = u8(data.length);
     data.set(m.data);
   }
-  const offsets = rowOffsets(data, nM, nI);
+  const offsets = known ?? rowOffsets(data, nM, nI);
   const n = offsets[nM];
   const bm: SparseView = { offsets, index: nI < 65536 ? u16(n) : i32(n), value: u8(n) };
   const rowRanges = balancedRanges(offsets, runner.size);
