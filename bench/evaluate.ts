@@ -172,8 +172,9 @@ async function dataset(name: string) {
   // the bench's own choice, made on the calibration models only: the tightest target whose replays on them average
   // at most 50 items
   let chosen = targets[0];
-  for (const h of targets) if ((await stopped({ maxItems: 100, stopSe: 0, stopAccuracy: h, minItems: 10 }, cal)).mean <= 50) chosen = h;
-  const mae = await report(`--stop-accuracy ${chosen} (tightest ≤ 50 items on the calibration models)`, { maxItems: 100, stopSe: 0, stopAccuracy: chosen, minItems: 10 });
+  let within = false;
+  for (const h of targets) if ((await stopped({ maxItems: 100, stopSe: 0, stopAccuracy: h, minItems: 10 }, cal)).mean <= 50) [chosen, within] = [h, true];
+  const mae = await report(`--stop-accuracy ${chosen} (${within ? 'tightest ≤ 50 items on the calibration models' : 'the loosest tried: none averaged ≤ 50 items on the calibration models'})`, { maxItems: 100, stopSe: 0, stopAccuracy: chosen, minItems: 10 });
   const verdict = (x: number) => `${x.toFixed(4)}, ${x <= best.get(100)! ? 'met' : 'not met'}`;
   console.log(`goal: cat with ≤ 50 items on average reaches the best 100-item subset's error ${best.get(100)!.toFixed(4)}: 50 items each ${verdict(catMae.get(50)!)}; --stop-accuracy ${chosen} ${verdict(mae)}; 50 with cluster anchors first ${verdict(hybridMae.get(50)!)}`);
 }

@@ -37,7 +37,7 @@ const GOALS: Record<Size, Record<string, number>> = {
 /** GRADUS_PROFILE's phases, grouped into the columns printed */
 const GROUPS: Array<[string, RegExp]> = [
   ['start-up', /^start-up/],
-  ['read', /^read$/],
+  ['read', /^read(:|$)/],
   ['views', /^(fit set-up|sparse views|item variation)$/],
   ['fit', /^(mml: EM step|joint: (?!standard errors)|estimation$)/],
   ['SEs/info', /^(mml: final E-step|mml: standard errors|joint: standard errors|item fit)/],
@@ -125,6 +125,8 @@ function runCli(file: string, model: ItemModel, method: Method, truth: Truth | n
         peakMB = Number(m[3]);
         continue;
       }
+      // a part ("read: fill, JS loop") is inside a phase already counted
+      if (m[1].includes(', ')) continue;
       const group = GROUPS.find(([, re]) => re.test(m[1]))?.[0] ?? 'other';
       phases.set(group, (phases.get(group) ?? 0) + Number(m[2]));
     }

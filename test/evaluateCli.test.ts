@@ -200,8 +200,27 @@ test('cat --start-anchors asks a subset file\'s items first, in its order, then 
     assert.deepEqual(mine.slice(0, 8), anchors, m);
     assert.equal(new Set(mine).size, mine.length, "no item asked twice");
   }
-  const settings = JSON.parse(fs.readFileSync(w.at('cat', 'cat.json'), 'utf8')).settings;
-  assert.equal(settings.start_anchors, w.at('anchors.csv'));
+  const catJson = JSON.parse(fs.readFileSync(w.at('cat', 'cat.json'), 'utf8'));
+  assert.deepEqual(catJson.settings.start_anchors.items, anchors, 'the anchors themselves are recorded, not the file name');
+  // an edited anchor file does not resume the run begun with the first one
+  const edited = rows(w.at('anchors.csv')).slice(1);
+  write(w.dir, 'anchors.csv', 'item,weight\n' + edited.map((x) => `${x.item},${x.weight}`).join('\n') + '\n');
+  r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--start-anchors', w.at('anchors.csv'), '--stop-se', '5', '--min-items', '1', '--max-items', '14', '--out', w.at('cat')]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /other settings/);
+  // more anchors than --max-items would leave the anchors' mean standing for part of them only
+  r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--start-anchors', w.at('anchors.csv'), '--max-items', '5', '--out', w.at('cat3')]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /7 start anchors but at most 5 items.*--max-items/s);
+  // a folder written before stopAccuracy and start_anchors were settings resumes with the same flags
+  r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--stop-se', '0.5', '--out', w.at('old')]);
+  assert.equal(r.code, 0, r.stderr);
+  const oldJson = JSON.parse(fs.readFileSync(w.at('old', 'cat.json'), 'utf8'));
+  delete oldJson.settings.stopAccuracy;
+  delete oldJson.settings.start_anchors;
+  fs.writeFileSync(w.at('old', 'cat.json'), JSON.stringify(oldJson));
+  r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--stop-se', '0.5', '--out', w.at('old')]);
+  assert.equal(r.code, 0, r.stderr);
   // a start-anchor file naming an item the bank does not know is refused with its line
   write(w.dir, 'bad-anchors.csv', `item,weight\n${anchors[0]},0.5\nnot-an-item,0.5\n`);
   r = cli(['cat', w.at('fit'), '--replay', w.at('new.csv'), '--start-anchors', w.at('bad-anchors.csv'), '--out', w.at('cat2')]);

@@ -146,6 +146,15 @@ describe('wide Parquet, read by hyparquet', () => {
     await rejects(read(bad), /bad\.parquet, line 2, column 3 \(q2\): item "q2": the score 1.5 lies outside \[0, 1\]/);
   });
 
+  test('two columns of one name are refused, as in a CSV header, not read one into the other', async () => {
+    // DuckDB renames a repeated name when it writes, so the second name is patched to the first in the file's
+    // footer (same length; Parquet keeps no checksum over it); pyarrow writes such files as they are
+    const file = await parquet('twice.parquet', `SELECT * FROM (VALUES ('m1', 1, 0), ('m2', 0, 1)) t(model, item_AAAA, item_BBBB)`);
+    const bytes = fs.readFileSync(file).toString('latin1').replaceAll('item_BBBB', 'item_AAAA');
+    fs.writeFileSync(file, Buffer.from(bytes, 'latin1'));
+    await rejects(read(file), /twice\.parquet.*the column name "item_AAAA" appears twice in the header \(columns 2 and 3\)/s);
+  });
+
   test('a long Parquet table still goes to the long reader', async () => {
     const r = await read(await parquet('long.parquet', `SELECT * FROM (VALUES ('a', 'x', 1), ('b', 'x', 0)) t(model, item, correct)`));
     assert.deepEqual(cellsOf(r), { 'a|x': 1, 'b|x': 0 });

@@ -98,14 +98,20 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const bins = binsOf(bank, o.binsFile);
   const balance = o.balanceBy !== undefined ? balanceFrom(bank, readItemTable(o.items!), o.balanceBy) : undefined;
   const startAnchors = o.startAnchorsFile !== undefined ? readSubset(o.startAnchorsFile, bank) : o.startAnchors;
+  const maxItems = o.maxItems ?? CAT_DEFAULTS.maxItems;
+  if (startAnchors && startAnchors.items.length > maxItems) {
+    throw new GradusError(`${startAnchors.items.length} start anchors but at most ${maxItems} items per model`, `Raise ${option('maxItems')} above the anchors' count, or make a smaller subset: the anchors' mean stands for the bank only when all are asked.`, { file: o.startAnchorsFile });
+  }
   const responder = makeResponder(bank);
-  const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null, start_anchors: o.startAnchorsFile ? path.resolve(o.startAnchorsFile) : null };
+  const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null,
+    // the anchors themselves, not the file's name: an edited file must not resume a run begun with other anchors
+    start_anchors: startAnchors ? { items: Array.from(startAnchors.items, (i) => bank.ids[i]), weights: Array.from(startAnchors.weights) } : null };
   fs.mkdirSync(dir, { recursive: true });
   const settingsFile = path.join(dir, 'cat.json');
   const trajectory = path.join(dir, 'trajectory.csv');
   if (fs.existsSync(trajectory)) {
     const before = fs.existsSync(settingsFile) ? (JSON.parse(fs.readFileSync(settingsFile, 'utf8')) as { settings?: unknown }).settings : undefined;
-    if (JSON.stringify(before) !== JSON.stringify(settings)) throw new GradusError('this folder holds an adaptive test run with other settings', `Rerun with the same settings to resume, or give a new ${option('out')} folder.`, { file: settingsFile });
+    if (!sameSettings(before, settings)) throw new GradusError('this folder holds an adaptive test run with other settings', `Rerun with the same settings to resume, or give a new ${option('out')} folder.`, { file: settingsFile });
   }
   const resume = readTrajectory(trajectory, bank);
   writeFileAtomic(settingsFile, safeJson({ settings, done: false }));
@@ -118,6 +124,17 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
   writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, stops: r.stops }));
   return { ...r, correction, files: [trajectory, ...files, settingsFile] };
+}
+
+/** Settings added since cat.json was first written, with the value a run written before them had. */
+const LATER_SETTINGS: Record<string, unknown> = { stopAccuracy: CAT_DEFAULTS.stopAccuracy, start_anchors: null };
+
+/** Whether a folder's recorded settings are these, a setting it predates counting as its old value. */
+function sameSettings(before: unknown, now: Record<string, unknown>): boolean {
+  if (typeof before !== 'object' || before === null) return false;
+  const old: Record<string, unknown> = { ...LATER_SETTINGS, ...before };
+  const keys = new Set([...Object.keys(old), ...Object.keys(now)]);
+  return [...keys].every((k) => JSON.stringify(old[k]) === JSON.stringify(now[k]));
 }
 
 /** cat.json records how many items the residual model weighs, not a weight per bank item. */

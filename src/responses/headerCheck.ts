@@ -3,7 +3,7 @@
  * column name or a missing header with renamed or guessed columns, which would read as nonsense or as a sniffing
  * failure. Each gets its own message here: what the line shows and what to do.
  */
-import { GradusError, option } from '../errors.js';
+import { GradusError, option, type Place } from '../errors.js';
 import { parseAnswer } from './answer.js';
 
 export type HeaderChoice = 'yes' | 'none';
@@ -41,9 +41,14 @@ export function checkHeader(file: string, header: string[], delimiter: string, c
       place,
     );
   }
+  checkUniqueNames(header, place);
+}
+
+/** Every column needs its own name: two of one name would put one column's answers under the other's item. */
+export function checkUniqueNames(names: readonly string[], place: Place): void {
   const seen = new Map<string, number>();
-  for (let k = 0; k < header.length; k++) {
-    const name = header[k];
+  for (let k = 0; k < names.length; k++) {
+    const name = names[k];
     const before = seen.get(name);
     if (before !== undefined && name.trim() !== '') {
       throw new GradusError(

@@ -15,7 +15,8 @@ import { openParquet, WideParquetSource } from './wideParquet.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
-export function openTableSource(file: string, conn: DuckDBConnection, options: TableOptions = {}): ResponseSource {
+/** `conn` opens DuckDB on first call: only the tables that go to DuckDB's reader pay for starting it. */
+export function openTableSource(file: string, conn: () => Promise<DuckDBConnection>, options: TableOptions = {}): ResponseSource {
   return new TableFile(file, conn, options);
 }
 
@@ -24,7 +25,7 @@ class TableFile implements ResponseSource {
   private chosen: Promise<ResponseSource> | null = null;
   private made: ResponseSource | null = null;
 
-  constructor(readonly file: string, private readonly conn: DuckDBConnection, private readonly options: TableOptions) {
+  constructor(readonly file: string, private readonly conn: () => Promise<DuckDBConnection>, private readonly options: TableOptions) {
     this.label = file;
     detectFormat(file, options.format); // an unknown format is an error before anything is read
   }
@@ -55,7 +56,7 @@ class TableFile implements ResponseSource {
       const long = o.layout !== 'wide' && table?.names?.some((h) => h.trim().toLowerCase() === 'item');
       if (table?.names && !long) return new WideParquetSource(this.file, table, o.idColumn);
     }
-    return new TableSource(this.file, this.conn, o);
+    return new TableSource(this.file, await this.conn(), o);
   }
 
   async ids(): Promise<{ models: string[]; items: string[] }> {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { GradusError, formatPlace, option } from '../errors.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { openDuck } from '../util/duck.js';
 import { phase } from '../util/phase.js';
 import { sortNatural } from '../util/natural.js';
@@ -84,8 +85,14 @@ function inputCacheFile(dir: string, list: string[], key: object): string | null
 }
 
 async function readFresh(list: string[], options: ReadOptions, threshold: number, policy: ConflictPolicy): Promise<ReadResult> {
-  const duck = await openDuck();
-  phase('read: open DuckDB');
+  // DuckDB starts only for a reader that needs it: wide CSV/TSV and Parquet tables are read in JS
+  const held: { duck?: { close(): void } } = {};
+  let opening: Promise<DuckDBConnection> | null = null;
+  const conn = () => (opening ??= openDuck().then((d) => {
+    held.duck = d;
+    phase('read: open DuckDB');
+    return d.conn;
+  }));
   const sources: ResponseSource[] = list.map((input) => {
     let isDir = false;
     try {
@@ -93,7 +100,7 @@ async function readFresh(list: string[], options: ReadOptions, threshold: number
     } catch {
       throw new GradusError('no such file or folder', 'Check the path.', { file: input });
     }
-    return isDir ? new HarnessSource(input, options) : openTableSource(input, duck.conn, options);
+    return isDir ? new HarnessSource(input, options) : openTableSource(input, conn, options);
   });
   try {
     const models = new Set<string>();
@@ -140,7 +147,7 @@ async function readFresh(list: string[], options: ReadOptions, threshold: number
     return { matrix: b.finish(), report };
   } finally {
     sources.forEach((s) => s.close());
-    duck.close();
+    held.duck?.close();
   }
 }
 

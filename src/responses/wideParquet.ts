@@ -10,6 +10,7 @@ import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type Compressor
 import { GradusError, type Place } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import { applyCodes, codeAnswer, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
+import { checkUniqueNames } from './headerCheck.js';
 import { checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
@@ -36,16 +37,19 @@ export interface ParquetTable {
 
 /** The file's footer, read once; a file hyparquet cannot read is left to DuckDB's reader and its messages. */
 export async function openParquet(path: string): Promise<ParquetTable | null> {
+  let table: ParquetTable;
   try {
     const file = await asyncBufferFromFile(path);
     const metadata = await parquetMetadataAsync(file);
     const leaves = metadata.schema.slice(1);
     const flat = metadata.schema[0].num_children === leaves.length && leaves.every((s) => !s.num_children);
     if (!metadata.row_groups.every((g) => g.columns.every((c) => CODECS.has(String(c.meta_data?.codec))))) return null;
-    return { file, metadata, names: flat ? leaves.map((s) => s.name) : null };
+    table = { file, metadata, names: flat ? leaves.map((s) => s.name) : null };
   } catch {
     return null;
   }
+  if (table.names) checkUniqueNames(table.names, { file: path });
+  return table;
 }
 
 export class WideParquetSource implements ResponseSource {
