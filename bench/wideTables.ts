@@ -6,13 +6,14 @@
 import fs from 'node:fs';
 import { openDuck, sqlString } from '../src/util/duck.js';
 import { MISSING, type ResponseMatrix } from '../src/responses/matrix.js';
+import { csvField } from '../src/util/csv.js';
 
 const CELL = ['0', '1'];
 
 function writeRows(file: string, items: readonly string[], nRows: number, row: (r: number, out: string[]) => string): void {
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, 'model,' + items.map((i) => (/[",\n]/.test(i) ? `"${i.replace(/"/g, '""')}"` : i)).join(',') + '\n');
+    fs.writeSync(fd, 'model,' + items.map(csvField).join(',') + '\n');
     const out = new Array<string>(items.length);
     let pending: string[] = [];
     let size = 0;
@@ -39,7 +40,7 @@ export function writeWideCsv(file: string, m: ResponseMatrix): void {
       const v = m.data[r * nI + i];
       out[i] = v === MISSING ? '' : CELL[v];
     }
-    return `${m.models[r]},${out.join(',')}\n`;
+    return `${csvField(m.models[r])},${out.join(',')}\n`;
   });
 }
 

@@ -50,6 +50,11 @@ describe('wide CSV/TSV, read by the byte reader', () => {
     assert.deepEqual(cellsOf(crlf), EXPECTED);
     const gz = await read(write(dir, 'tricky.csv.gz', TRICKY + '\n'));
     assert.deepEqual(cellsOf(gz), EXPECTED);
+    // a file whose last line ends in a bare CR after a quoted field ends as one ending after an unquoted field
+    const quotedEnd = await read(write(dir, 'cr-quoted.csv', 'model,q1\r\na,1\r\nb,"0"\r'));
+    const plainEnd = await read(write(dir, 'cr-plain.csv', 'model,q1\r\na,1\r\nb,0\r'));
+    assert.deepEqual(cellsOf(quotedEnd), { 'a|q1': 1, 'b|q1': 0 });
+    assert.deepEqual(cellsOf(plainEnd), cellsOf(quotedEnd));
     const tsv = await read(write(dir, 't.tsv', 'model\tq1\tq2\n"a\tb"\t1\t\nc\t0\t1\n'));
     assert.deepEqual(cellsOf(tsv), { 'a\tb|q1': 1, 'a\tb|q2': null, 'c|q1': 0, 'c|q2': 1 });
   });
@@ -81,6 +86,7 @@ describe('wide CSV/TSV, read by the byte reader', () => {
     await rejects(read(write(dir, 'ragged.csv', 'model,q1,q2\na,1,0\n"b\nb",1\nc,0,0\n')), /ragged\.csv, line 3: this line does not parse as CSV \(it has 2 fields, the header 3\)/);
     await rejects(read(write(dir, 'open.csv', 'model,q1\na,1\n"b,0\nc,1\n')), /open\.csv, line 3: this line does not parse as CSV \(a quoted field is never closed\)/);
     await rejects(read(write(dir, 'after.csv', 'model,q1\n"a"x,1\n')), /after\.csv, line 2: .*closing quote is followed by "x"/);
+    await rejects(read(write(dir, 'after-utf8.csv', 'model,q1\n"a"é,1\n')), /closing quote is followed by "é"/);
     await rejects(read(write(dir, 'inner.csv', 'model,q1\na"b,1\n')), /inner\.csv, line 2: .*a quote inside the unquoted field/);
   });
 

@@ -193,12 +193,15 @@ class RecordParser {
             continue;
           }
           if (c === CR && pos + 1 >= len && !final) return recStart;
-          if (c === LF || c === -1 || (c === CR && buf[pos + 1] === LF)) {
-            pos += c === -1 ? 0 : c === LF ? 1 : 2;
+          // CRLF, or a CR that ends the file, ends the line as it does after an unquoted field
+          const crEnd = c === CR && (pos + 1 >= len || buf[pos + 1] === LF);
+          if (c === LF || c === -1 || crEnd) {
+            pos += c === -1 ? 0 : c === LF ? 1 : pos + 1 >= len ? 1 : 2;
             lines += c === -1 ? 0 : 1;
             break;
           }
-          throw this.bad(this.line + lines, `a closing quote is followed by ${JSON.stringify(String.fromCharCode(c))}, not by a separator or the line's end`);
+          const next = [...buf.toString('utf8', pos, Math.min(len, pos + 4))][0];
+          throw this.bad(this.line + lines, `a closing quote is followed by ${JSON.stringify(next)}, not by a separator or the line's end`);
         }
         let p = pos;
         while (p < len) {
