@@ -21,10 +21,11 @@ import { checkHeader, type HeaderChoice } from './headerCheck.js';
 import { findBadCell, type Shape } from './badCell.js';
 import { asGzipError, checkEncoding, checkGzipMagic, verifyGzip } from './textCheck.js';
 import type { MatrixBuilder } from './builder.js';
+import { checkWideColumns, idColumnByName, type IdColumn } from './wideIds.js';
 import type { SourceStats, ResponseSource } from './source.js';
 
 export type Layout = 'auto' | 'long' | 'wide';
-export type IdColumn = 'auto' | 'first' | 'none';
+export type { IdColumn };
 
 export interface TableOptions {
   format?: FileFormat;
@@ -35,7 +36,6 @@ export interface TableOptions {
 }
 
 const BAD = -1e308;
-export const ID_NAMES = ['model', 'model_id', 'model_name', 'id', 'name', 'subject', 'person', ''];
 
 
 let tableCounter = 0;
@@ -162,13 +162,7 @@ export class TableSource implements ResponseSource {
       const type = cols.find((c) => c.name === value)!.type;
       return { layout, model, item, value, valueType: type, columns: names, types: cols.map((c) => c.type) };
     }
-    if (names.length < 2 && this.options.idColumn !== 'none') {
-      throw new GradusError(
-        `a wide table needs an id column and at least one item column; the header has ${names.map((n) => JSON.stringify(n)).join(', ')}`,
-        'Give one row per model with the model id first and one column per item, or a long table with columns model,item,correct.',
-        { file: this.file, line: 1 },
-      );
-    }
+    checkWideColumns(this.file, names, this.options.idColumn, 1);
     return { layout, idColumn: null, columns: names, types: cols.map((c) => c.type) };
   }
 
@@ -176,12 +170,11 @@ export class TableSource implements ResponseSource {
   private async decideIdColumn(shape: Shape): Promise<void> {
     if (shape.layout !== 'wide' || shape.idColumn !== null) return;
     const first = shape.columns[0];
-    const choice = this.options.idColumn ?? 'auto';
-    if (choice === 'first' || (choice === 'auto' && ID_NAMES.includes(first.trim().toLowerCase()))) {
-      shape.idColumn = first;
+    const byName = idColumnByName(first, this.options.idColumn);
+    if (byName !== undefined) {
+      if (byName) shape.idColumn = first;
       return;
     }
-    if (choice === 'none') return;
     const c = sqlIdent(first);
     const r = await this.conn.runAndReadAll(
       `SELECT count(*) FILTER (WHERE ${answerSql(`CAST(${c} AS VARCHAR)`)} = ${BAD}) FROM ${this.from(true)}`,

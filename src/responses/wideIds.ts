@@ -6,7 +6,10 @@
 import { GradusError } from '../errors.js';
 import { parseAnswer } from './answer.js';
 import { numberedColumns } from './locate.js';
-import { ID_NAMES, type IdColumn } from './tableSource.js';
+
+export type IdColumn = 'auto' | 'first' | 'none';
+
+const ID_NAMES = ['model', 'model_id', 'model_name', 'id', 'name', 'subject', 'person', ''];
 
 export function checkWideColumns(file: string, names: string[], choice: IdColumn | undefined, line: number | undefined): void {
   if (names.length < 2 && choice !== 'none') {
@@ -18,12 +21,16 @@ export function checkWideColumns(file: string, names: string[], choice: IdColumn
   }
 }
 
-/** Is the first column the model id? By its name, else by its content: anything that is not an answer makes it one. */
-export function firstColumnIsId(name: string, values: readonly unknown[], choice: IdColumn = 'auto'): boolean {
+/** Is the first column the model id, by the option and its name alone? Undefined: its content must decide. */
+export function idColumnByName(name: string, choice: IdColumn = 'auto'): boolean | undefined {
   if (choice === 'first') return true;
   if (choice === 'none') return false;
-  if (ID_NAMES.includes(name.trim().toLowerCase())) return true;
-  return values.some((v) => parseAnswer(v).kind === 'bad');
+  return ID_NAMES.includes(name.trim().toLowerCase()) ? true : undefined;
+}
+
+/** Is the first column the model id? By its name, else by its content: anything that is not an answer makes it one. */
+export function firstColumnIsId(name: string, values: readonly unknown[], choice: IdColumn = 'auto'): boolean {
+  return idColumnByName(name, choice) ?? values.some((v) => parseAnswer(v).kind === 'bad');
 }
 
 export function emptyIdError(file: string, line: number): GradusError {
