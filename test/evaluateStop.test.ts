@@ -72,7 +72,10 @@ test('stopAccuracy and stopSe must be ≥ 0; the CLI --stop-accuracy turns the S
   assert.equal(run.settings.stopSe, 0, 'no SE stop unless asked for');
   assert.ok(run.stops.some((s: { stop: string }) => s.stop === 'accuracy'));
   assert.ok(run.stops.every((s: { stop: string }) => s.stop !== 'se'));
-  const bad = cli(['cat', path.join(dir, 'fit'), '--replay', path.join(dir, 'new.csv'), '--stop-accuracy', '-1', '--out', path.join(dir, 'bad')]);
+  const bad = cli(['cat', path.join(dir, 'fit'), '--replay', path.join(dir, 'new.csv'), '--stop-accuracy', '-1', '--no-correction', '--out', path.join(dir, 'bad')]);
   assert.notEqual(bad.code, 0);
   assert.match(bad.stderr, /--stop-accuracy -1 must be a number ≥ 0/);
+  // the refused run wrote nothing that would refuse the corrected one as "other settings"
+  const fixed = cli(['cat', path.join(dir, 'fit'), '--replay', path.join(dir, 'new.csv'), '--stop-accuracy', '0.02', '--no-correction', '--out', path.join(dir, 'bad')]);
+  assert.equal(fixed.code, 0, fixed.stderr);
 });

@@ -10,7 +10,7 @@
  * An item is asked at most once per model: it leaves the usable set before it is asked. Steps replayed from a
  * previous run (`resume`) rebuild the state without asking again.
  */
-import { GradusError, option } from '../errors.js';
+import { GradusError, option, type Place } from '../errors.js';
 import { permutation, rng } from '../util/rng.js';
 import { addToPosterior, eapFrom, estimateTheta, mixed, posteriorWeights, priorGrid, type Answers, type Estimator, type ThetaEstimate } from './ability.js';
 import type { ItemBank } from './bank.js';
@@ -81,11 +81,21 @@ function modelSeed(seed: number, model: string, step: number): number {
   return (Math.imul(h ^ step, 2654435761) >>> 0);
 }
 
-export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions & { correction?: Correction } = {}, hooks: CatHooks = {}): Promise<CatResult> {
+/** Options a test cannot run with; `place` names where the start anchors came from. */
+export function checkCatOptions(options: CatOptions, place?: Place): void {
   const o = { ...CAT_DEFAULTS, ...options };
   for (const [name, v] of [['stopSe', o.stopSe], ['stopAccuracy', o.stopAccuracy]] as const) {
     if (!(v >= 0)) throw new GradusError(`${option(name)} ${v} must be a number ≥ 0`, `Give a target ≥ 0 (0 turns that stop rule off).`);
   }
+  const anchors = o.startAnchors?.items.length ?? 0;
+  if (anchors > o.maxItems) {
+    throw new GradusError(`${anchors} start anchors but at most ${o.maxItems} items per model`, `Raise ${option('maxItems')} above the anchors' count, or make a smaller subset: the anchors' mean stands for the bank only when all are asked.`, place);
+  }
+}
+
+export async function runCat(bank: ItemBank, responder: Responder, options: CatOptions & { correction?: Correction } = {}, hooks: CatHooks = {}): Promise<CatResult> {
+  checkCatOptions(options);
+  const o = { ...CAT_DEFAULTS, ...options };
   const curves = bankCurves(bank, o.bins?.bin, o.bins?.k ?? 0);
   const whole = o.stopAccuracy > 0 ? (o.bins ? bankCurves(bank) : curves) : undefined;
   const out: CatResult = { rows: [], binRows: [], stops: [] };

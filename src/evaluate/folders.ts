@@ -11,7 +11,7 @@ import { readResponses, type ReadOptions } from '../responses/read.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { safeJson } from '../util/csv.js';
 import { loadBank, type ItemBank } from './bank.js';
-import { learnCatCorrection, runCat, CAT_DEFAULTS, type CatHooks, type CatOptions, type CatResult } from './cat.js';
+import { checkCatOptions, learnCatCorrection, runCat, CAT_DEFAULTS, type CatHooks, type CatOptions, type CatResult } from './cat.js';
 import { learnCorrection, type Correction } from './correction.js';
 import { estimateAccuracy, type BinAssignment, type EstimateResult } from './estimate.js';
 import { writeEstimates } from './estimatesFile.js';
@@ -98,10 +98,8 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const bins = binsOf(bank, o.binsFile);
   const balance = o.balanceBy !== undefined ? balanceFrom(bank, readItemTable(o.items!), o.balanceBy) : undefined;
   const startAnchors = o.startAnchorsFile !== undefined ? readSubset(o.startAnchorsFile, bank) : o.startAnchors;
-  const maxItems = o.maxItems ?? CAT_DEFAULTS.maxItems;
-  if (startAnchors && startAnchors.items.length > maxItems) {
-    throw new GradusError(`${startAnchors.items.length} start anchors but at most ${maxItems} items per model`, `Raise ${option('maxItems')} above the anchors' count, or make a smaller subset: the anchors' mean stands for the bank only when all are asked.`, { file: o.startAnchorsFile });
-  }
+  // before anything is written: a refused run must not leave a folder that refuses the corrected rerun
+  checkCatOptions({ ...o, startAnchors }, { file: o.startAnchorsFile });
   const responder = makeResponder(bank);
   const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null,
     // the anchors themselves, not the file's name: an edited file must not resume a run begun with other anchors
