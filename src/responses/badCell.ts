@@ -5,6 +5,7 @@
 import { GradusError } from '../errors.js';
 import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import type { RowVisit } from './locate.js';
+import { badItemError, emptyIdError } from './wideIds.js';
 
 export interface Shape {
   layout: 'long' | 'wide';
@@ -43,14 +44,13 @@ export async function findBadCell(file: string, shape: Shape, scan: (visit: (row
     }
     for (let c = 0; c < header.length; c++) {
       if (header[c] === shape.idColumn) continue;
-      const a = parseAnswer(fields[c]);
-      if (a.kind === 'bad') {
-        err = new GradusError(`item ${JSON.stringify(header[c])}: ${describeBad(fields[c], a.why)}`, ANSWER_HINT, { file, line, column: columnLabel(c, header[c]) });
+      if (parseAnswer(fields[c]).kind === 'bad') {
+        err = badItemError(fields[c], header[c], { file, line, column: columnLabel(c, header[c]) });
         return true;
       }
     }
     if (shape.idColumn && String(fields[col(shape.idColumn)] ?? '').trim() === '') {
-      err = new GradusError('the model id is empty', 'Every row of a wide table starts with the model id; fill it in or remove the row.', { file, line, column: 1 });
+      err = emptyIdError(file, line);
       return true;
     }
     return false;

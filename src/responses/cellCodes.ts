@@ -59,6 +59,22 @@ export function codeAnswer(raw: unknown, threshold: number): number {
   return a.v >= threshold ? CODE_CUT_RIGHT : CODE_CUT_WRONG;
 }
 
+/** distinct non-0/1 cell values remembered per fill: scores and markers repeat ("0.5", "NA"), free text does not */
+const MEMO_LIMIT = 1 << 16;
+
+/** codeAnswer for the JS readers' cells, each distinct value parsed once (up to MEMO_LIMIT values). */
+export function memoCoder(threshold: number): (raw: unknown) => number {
+  const memo = new Map<unknown, number>();
+  return (raw) => {
+    let a = memo.get(raw);
+    if (a === undefined) {
+      a = codeAnswer(raw, threshold);
+      if (memo.size < MEMO_LIMIT) memo.set(raw, a);
+    }
+    return a;
+  };
+}
+
 /** What a fill counted; `bad` > 0 means the source must find and name the first bad cell. */
 export interface FillCounts extends SourceStats {
   bad: number;

@@ -3,8 +3,8 @@
  * first column is the model id, which ids the rows carry, and the messages for a table that has no items or an
  * empty id. The JS wide readers (wideText.ts, wideParquet.ts) share them with tableSource.ts's DuckDB path.
  */
-import { GradusError } from '../errors.js';
-import { parseAnswer } from './answer.js';
+import { GradusError, type Place } from '../errors.js';
+import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
 import { numberedColumns } from './locate.js';
 
 export type IdColumn = 'auto' | 'first' | 'none';
@@ -31,6 +31,12 @@ export function idColumnByName(name: string, choice: IdColumn = 'auto'): boolean
 /** Is the first column the model id? By its name, else by its content: anything that is not an answer makes it one. */
 export function firstColumnIsId(name: string, values: readonly unknown[], choice: IdColumn = 'auto'): boolean {
   return idColumnByName(name, choice) ?? values.some((v) => parseAnswer(v).kind === 'bad');
+}
+
+/** A cell of item column `item` that is not an answer, said in words. */
+export function badItemError(raw: unknown, item: string, place: Place): GradusError {
+  const a = parseAnswer(raw);
+  return new GradusError(`item ${JSON.stringify(item)}: ${describeBad(raw, a.kind === 'bad' ? a.why : 'not-a-number')}`, ANSWER_HINT, place);
 }
 
 export function emptyIdError(file: string, line: number): GradusError {

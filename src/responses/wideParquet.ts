@@ -7,11 +7,10 @@
  */
 import zlib from 'node:zlib';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type Compressors, type FileMetaData } from 'hyparquet';
-import { GradusError, type Place } from '../errors.js';
-import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
-import { applyCodes, codeAnswer, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
+import type { Place } from '../errors.js';
+import { applyCodes, memoCoder, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 import { checkUniqueNames } from './headerCheck.js';
-import { checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
+import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
@@ -104,7 +103,7 @@ export class WideParquetSource implements ResponseSource {
     const base = Float64Array.from({ length: rows }, (_, r) => b.modelIndex.get(this.modelIds ? this.modelIds[r] : String(r + 1))! * nI);
     const itemIx = Int32Array.from(this.names, (name) => b.itemIndex.get(name) ?? -1);
     const counts = newCounts();
-    const memo = new Map<unknown, number>();
+    const code = memoCoder(threshold);
     let codes = new Uint8Array(0);
     // columns are read in batches, so the first bad cell in row order is kept, not the first one met
     let bad: { row: number; column: number; raw: unknown } | null = null;
@@ -119,8 +118,7 @@ export class WideParquetSource implements ResponseSource {
           else if (v === 1 || v === true) a = CODE_RIGHT;
           else if (v === null || v === undefined) a = CODE_MISSING;
           else {
-            a = memo.get(v) ?? codeAnswer(v, threshold);
-            if (memo.size < 65536) memo.set(v, a);
+            a = code(v);
             if (a === CODE_BAD && (!bad || rowStart + r < bad.row || (rowStart + r === bad.row && column < bad.column))) bad = { row: rowStart + r, column, raw: v };
           }
           codes[r] = a;
@@ -133,15 +131,9 @@ export class WideParquetSource implements ResponseSource {
     return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
   }
 
-  private badCell({ row, column, raw: value }: { row: number; column: number; raw: unknown }): GradusError {
-    const raw = typeof value === 'bigint' ? Number(value) : value;
-    const a = parseAnswer(raw);
+  private badCell({ row, column, raw }: { row: number; column: number; raw: unknown }) {
     const name = this.names[column];
-    return new GradusError(`item ${JSON.stringify(name)}: ${describeBad(raw, a.kind === 'bad' ? a.why : 'not-a-number')}`, ANSWER_HINT, {
-      file: this.file,
-      line: row + 1,
-      column: `${column + 1} (${name})`,
-    });
+    return badItemError(typeof raw === 'bigint' ? Number(raw) : raw, name, { file: this.file, line: row + 1, column: `${column + 1} (${name})` });
   }
 
   async locate(model: string, item: string): Promise<Array<Place & { answer: string }>> {

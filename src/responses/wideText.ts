@@ -4,20 +4,16 @@
  * every query, where this reads the bytes twice, once for the ids and once for the answers, one byte per 0/1 cell.
  * Every other cell goes through answer.ts's rules (codeAnswer), so a cell means what it means in every reader.
  */
-import type { Place } from '../errors.js';
-import { GradusError } from '../errors.js';
-import { ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
-import { applyCodes, codeAnswer, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
+import { GradusError, type Place } from '../errors.js';
+import { applyCodes, memoCoder, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 import { eachRecord, fieldText, type RecordView } from './delimitedRecords.js';
-import { checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
+import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
 const ZERO = 48;
 const ONE = 49;
-/** distinct texts of non-0/1 cells remembered per fill: scores repeat ("0.5", "1.0", "NA"), ids do not reach here */
-const MEMO_LIMIT = 1 << 16;
 
 export class WideTextSource implements ResponseSource {
   readonly label: string;
@@ -80,7 +76,7 @@ export class WideTextSource implements ResponseSource {
     const itemIx = Int32Array.from(this.header.slice(from), (name) => b.itemIndex.get(name)!);
     const nI = b.nItems;
     const codes = new Uint8Array(nCells);
-    const memo = new Map<string, number>();
+    const code = memoCoder(threshold);
     const counts = newCounts();
     let row = 0;
     let base = 0;
@@ -98,21 +94,14 @@ export class WideTextSource implements ResponseSource {
         else if (len === 0) a = CODE_MISSING;
         else {
           const text = fieldText(r, k);
-          a = memo.get(text) ?? codeAnswer(text, threshold);
-          if (a === CODE_BAD) throw this.badCell(r.line, k, text);
-          if (memo.size < MEMO_LIMIT) memo.set(text, a);
+          a = code(text);
+          if (a === CODE_BAD) throw badItemError(text, this.header[k], { file: this.file, line: r.line, column: `${k + 1} (${this.header[k]})` });
         }
         codes[k - from] = a;
       }
       applyCodes(b, codes, nCells, cellOf, counts);
     });
     return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
-  }
-
-  private badCell(line: number, k: number, text: string): GradusError {
-    const a = parseAnswer(text);
-    const name = this.header[k];
-    return new GradusError(`item ${JSON.stringify(name)}: ${describeBad(text, a.kind === 'bad' ? a.why : 'not-a-number')}`, ANSWER_HINT, { file: this.file, line, column: `${k + 1} (${name})` });
   }
 
   /** Where (model, item) stands in this file, with the answer written there. */
