@@ -121,9 +121,3 @@ export function subsetMatrix(m: ResponseMatrix, modelIdx: ArrayLike<number>, ite
   }
   return out;
 }
-
-export function countObserved(m: ResponseMatrix): number {
-  let n = 0;
-  for (let k = 0; k < m.data.length; k++) if (m.data[k] !== MISSING) n++;
-  return n;
-}
