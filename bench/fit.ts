@@ -21,6 +21,7 @@ import { simulate } from '../src/irt/simulate.js';
 import { readFitFolder } from '../src/irt/fitFolder.js';
 import type { ItemModel, Method } from '../src/irt/model.js';
 import { writeResponses } from '../src/responses/write.js';
+import { readProfile } from '../src/util/phase.js';
 
 const SIZES = {
   mid: { models: 2000, items: 1000, missing: 0.3, ext: 'csv' },
@@ -115,20 +116,13 @@ function runCli(file: string, model: ItemModel, method: Method, truth: Truth | n
     // exit 1 is a fit that did not converge: it still wrote its folder
     if (r.status !== 0 && r.status !== 1) return { failed: r.stderr.split('\n').filter((l) => !l.startsWith('[gradus]')).slice(0, 3).join(' ') };
     const phases = new Map<string, number>();
-    let cpu = NaN;
-    let peakMB = NaN;
-    for (const line of r.stderr.split('\n')) {
-      const m = /^\[gradus\] (.+?)\s+([\d.]+) s(?:, peak (\d+) MB)?$/.exec(line);
-      if (!m) continue;
-      if (m[1] === 'cpu (all threads)') {
-        cpu = Number(m[2]);
-        peakMB = Number(m[3]);
-        continue;
-      }
-      // a part ("read: fill, JS loop") is inside a phase already counted
-      if (m[1].includes(', ')) continue;
-      const group = GROUPS.find(([, re]) => re.test(m[1]))?.[0] ?? 'other';
-      phases.set(group, (phases.get(group) ?? 0) + Number(m[2]));
+    const profile = readProfile(r.stderr);
+    const cpu = profile.cpu ?? NaN;
+    const peakMB = profile.peakMB ?? NaN;
+    for (const p of profile.phases) {
+      if (p.part) continue;
+      const group = GROUPS.find(([, re]) => re.test(p.label))?.[0] ?? 'other';
+      phases.set(group, (phases.get(group) ?? 0) + p.seconds);
     }
     const fit = readFitFolder(out);
     const info = fit.info ?? {};

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createHash } from 'node:crypto';
 import { openDuck, sqlString } from '../src/util/duck.js';
 import { readResponses } from '../src/responses/read.js';
-import { phase } from '../src/util/phase.js';
+import { phase, readProfile } from '../src/util/phase.js';
 import { simulateWideCsv, writeWideCsv, writeWideParquet } from './wideTables.js';
 
 const args = process.argv.slice(2);
@@ -116,12 +116,13 @@ function run(label: string, file: string, cacheDir: string, reference?: string):
   // the reader's phases (GRADUS_PROFILE), so a slow read says where its time went
   const phases: string[] = [];
   let part = '';
-  for (const [, name, sec] of r.stderr.matchAll(/^\[gradus\] read: (.+?)\s+([\d.]+) s$/gm)) {
-    const t = Number(sec).toFixed(1);
-    // a part ("fill, JS loop") is printed before the phase it belongs to
-    if (name.includes(', ')) part = ` (${name.split(', ')[1]} ${t})`;
+  for (const p of readProfile(r.stderr).phases) {
+    if (!p.label.startsWith('read: ')) continue;
+    const t = p.seconds.toFixed(1);
+    // a part ("read: fill, JS loop") is printed before the phase it belongs to
+    if (p.part) part = ` (${p.label.split(', ').pop()} ${t})`;
     else {
-      phases.push(`${name} ${t}${part}`);
+      phases.push(`${p.label.slice('read: '.length)} ${t}${part}`);
       part = '';
     }
   }

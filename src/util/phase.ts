@@ -16,14 +16,34 @@ export function phase(label: string): void {
 /** Whether phases are timed, for a caller that times a part of a phase itself. */
 export const profiling = on;
 
-/** A part of the phase under way, timed by the caller; it does not end the phase. */
+/** A part of the phase under way, timed by the caller; it does not end the phase (indented: see readProfile). */
 export function phasePart(label: string, seconds: number): void {
-  if (on) process.stderr.write(`[gradus] ${label.padEnd(28)} ${seconds.toFixed(2)} s\n`);
+  if (on) process.stderr.write(`[gradus]   ${label.padEnd(26)} ${seconds.toFixed(2)} s\n`);
+}
+
+const CPU_LABEL = 'cpu (all threads)';
+
+export interface Profile {
+  /** in order; a `part` is timed inside the phase printed after it, so it is counted there already */
+  phases: Array<{ label: string; seconds: number; part: boolean }>;
+  /** the process's CPU seconds and peak memory, from the line printed at exit */
+  cpu?: number;
+  peakMB?: number;
+}
+
+/** What GRADUS_PROFILE printed on a process's stderr, read back (by the benches). */
+export function readProfile(stderr: string): Profile {
+  const out: Profile = { phases: [] };
+  for (const m of stderr.matchAll(/^\[gradus\] (\s*)(.+?)\s+([\d.]+) s(?:, peak (\d+) MB)?$/gm)) {
+    if (m[2] === CPU_LABEL) [out.cpu, out.peakMB] = [Number(m[3]), Number(m[4])];
+    else out.phases.push({ label: m[2], seconds: Number(m[3]), part: m[1].length > 0 });
+  }
+  return out;
 }
 
 if (on) {
   process.on('exit', () => {
     const u = process.resourceUsage();
-    process.stderr.write(`[gradus] ${'cpu (all threads)'.padEnd(28)} ${((u.userCPUTime + u.systemCPUTime) / 1e6).toFixed(2)} s, peak ${(u.maxRSS / 1024).toFixed(0)} MB\n`);
+    process.stderr.write(`[gradus] ${CPU_LABEL.padEnd(28)} ${((u.userCPUTime + u.systemCPUTime) / 1e6).toFixed(2)} s, peak ${(u.maxRSS / 1024).toFixed(0)} MB\n`);
   });
 }
