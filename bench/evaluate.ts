@@ -8,6 +8,8 @@
  * stop rules, items on average against error; then the speed of `estimate` (1,000
  * models × 100 answered items, 21,000-item bank) and of a replayed 100-item CAT for one model.
  * Usage: node dist/bench/evaluate.js [--data ../shared/data/openllm-v2] [--only math_hard|musr|speed] [--no-speed]
+ *   [--folds K: the table over K folds of the models, each held out once and judged by a calibration without it,
+ *   so that a row's coverage rests on every model rather than on 20%; fold 0 of 5 is the default split]
  *   [--cv-subsets: instead, each subset method's error by cross-validation within the calibration models]
  */
 import fs from 'node:fs';
@@ -33,7 +35,7 @@ const dir = arg('--data') ?? path.resolve('../shared/data/openllm-v2');
 const SIZES = [10, 25, 50, 100];
 const K = 5;
 
-interface Score { mae: number; binMae: number; cover: number }
+interface Score { mae: number; binMae: number; cover: number; models: number }
 
 function truthOf(m: ResponseMatrix, bank: ItemBank, bins: BinAssignment) {
   const J = m.items.length;
@@ -62,15 +64,16 @@ function score(rows: EstimateRow[], binRows: BinEstimateRow[], truth: number[][]
     const t = truth[m][1 + b.bin];
     if (Number.isFinite(t) && Number.isFinite(b.accuracy)) { binMae += Math.abs(b.accuracy - t); binN++; }
   });
-  return { mae: mae / rows.length, binMae: binMae / Math.max(binN, 1), cover: cover / rows.length };
+  return { mae: mae / rows.length, binMae: binMae / Math.max(binN, 1), cover: cover / rows.length, models: rows.length };
 }
 
 /** P(lo ≤ k/n ≤ hi) for k ~ Binomial(n, p): how often a row of n held-out models lands in the band by chance alone. */
 function binomialInside(n: number, p: number, lo: number, hi: number): number {
-  let pmf = (1 - p) ** n, total = 0;
+  // in logs: (1 − p)^n underflows for a few hundred models
+  let logPmf = n * Math.log(1 - p), total = 0;
   for (let k = 0; k <= n; k++) {
-    if (k / n >= lo - 1e-9 && k / n <= hi + 1e-9) total += pmf;
-    pmf *= ((n - k) / (k + 1)) * (p / (1 - p));
+    if (k / n >= lo - 1e-9 && k / n <= hi + 1e-9) total += Math.exp(logPmf);
+    logPmf += Math.log((n - k) / (k + 1)) + Math.log(p / (1 - p));
   }
   return total;
 }
@@ -80,7 +83,7 @@ function plainMean(bank: ItemBank, test: ResponseMatrix, truth: number[][], bins
   const J = test.items.length;
   const col = test.items.map((id) => bank.index.get(id) ?? -1);
   const cols = [...col.keys()].filter((j) => col[j] >= 0);
-  const out = { mae: 0, binMae: 0, cover: 0 };
+  const out = { mae: 0, binMae: 0, cover: 0, models: test.models.length };
   for (let seed = 1; seed <= 5; seed++) {
     const pick = Array.from(permutation(cols.length, rng(seed)).slice(0, n), (k) => cols[k]);
     let mae = 0, cover = 0, bm = 0, bn = 0;
@@ -100,62 +103,100 @@ function plainMean(bank: ItemBank, test: ResponseMatrix, truth: number[][], bins
   return out;
 }
 
-async function dataset(name: string) {
-  const { matrix } = await readResponses(path.join(dir, `${name}.responses.csv`));
+interface Fold { bank: ItemBank; cal: ResponseMatrix; test: ResponseMatrix; bins: BinAssignment; truth: number[][]; balance: ReturnType<typeof balanceFrom> }
+interface Row { n: number; label: string; s: Score; extra: string }
+
+/** Fold f of `folds` (models in the seeded order, slice f held out); fold 0 of 5 is the bench's seeded 20%. */
+async function foldOf(name: string, matrix: ResponseMatrix, f: number, folds: number) {
   const nM = matrix.models.length;
   const order = permutation(nM, rng(1));
-  const nTest = Math.round(nM * 0.2);
-  const testIdx = Array.from(order.slice(0, nTest)).sort((x, y) => x - y);
-  const calIdx = Array.from(order.slice(nTest)).sort((x, y) => x - y);
+  const size = Math.round(nM / folds);
+  const lo = f * size, hi = f === folds - 1 ? nM : lo + size;
+  const testIdx = Array.from(order.slice(lo, hi)).sort((x, y) => x - y);
+  const calIdx = [...order.slice(0, lo), ...order.slice(hi)].sort((x, y) => x - y);
   const all = [...matrix.items.keys()];
   const cal = subsetMatrix(matrix, calIdx, all);
   const test = subsetMatrix(matrix, testIdx, all);
   const t0 = performance.now();
   const bank = await calibrate(cal);
-  if (args.includes('--cv-subsets')) return crossValidateSubsets(name, matrix, calIdx);
+  const seconds = (performance.now() - t0) / 1000;
   const binRows = makeBins({ item: bank.ids, difficulty: bank.b }, { k: K });
   const bins: BinAssignment = { bin: Int32Array.from(binRows, (r) => r.bin), k: K };
   const truth = truthOf(test, bank, bins);
   const balance = balanceFrom(bank, readItemTable(path.join(dir, `${name}.items.csv`)), 'subtask');
-  console.log(`\n${name}: ${nM} models × ${matrix.items.length} items; calibrate on ${calIdx.length} models (2pl mml, ${((performance.now() - t0) / 1000).toFixed(1)} s, bank ${bank.ids.length} items), judge on ${nTest} held out; mean accuracy of held-out ${(truth.reduce((s, t) => s + t[0], 0) / nTest).toFixed(3)}`);
-  console.log('items  method                      MAE full   MAE bins  95% cover   (λ anchor blend, ρ residual model penalty (∞ none), κ interval)');
-  const best = new Map<number, number>(), catMae = new Map<number, number>(), hybridMae = new Map<number, number>(), covers: number[] = [], bins100: number[] = [];
+  return { fold: { bank, cal, test, bins, truth, balance } as Fold, calIdx, seconds };
+}
+
+/** One fold's rows of the table: every method at every size, scored on the fold's held-out models. */
+async function table({ bank, cal, test, bins, truth, balance }: Fold): Promise<Row[]> {
+  const rows: Row[] = [];
   for (const n of SIZES) {
-    const line = (label: string, s: Score, extra = '') => (label === 'random + plain mean' || covers.push(s.cover), console.log(`${String(n).padStart(5)}  ${label.padEnd(26)}  ${s.mae.toFixed(4).padStart(8)}  ${s.binMae.toFixed(4).padStart(9)}  ${(100 * s.cover).toFixed(1).padStart(8)}%   ${extra}`));
-    const plain = plainMean(bank, test, truth, bins, n);
-    line('random + plain mean', plain);
+    const line = (label: string, s: Score, extra = '') => rows.push({ n, label, s, extra });
+    line('random + plain mean', plainMean(bank, test, truth, bins, n));
     for (const method of ['random', 'info', 'mixed', 'cluster', 'stratified'] as SubsetMethod[]) {
       const subset: Subset = selectSubset(bank, { n, method, seed: 1, bins: bins.bin });
       const correction = learnCorrection(bank, cal, subset);
       const r = estimateAccuracy(bank, test, { subset, bins, correction });
-      const s = score(r.rows, r.binRows, truth);
-      best.set(n, Math.min(best.get(n) ?? Infinity, s.mae));
-      if (n === 100) bins100.push(s.binMae);
-      line(`${method} + estimate`, s, `λ ${correction.lambda.toFixed(2)} ρ ${correction.penalty === Infinity ? '∞' : correction.penalty} κ ${correction.kappa.toFixed(2)}`);
+      line(`${method} + estimate`, score(r.rows, r.binRows, truth), `λ ${correction.lambda.toFixed(2)} ρ ${correction.penalty === Infinity ? '∞' : correction.penalty} κ ${correction.kappa.toFixed(2)}`);
     }
     const catCorr = await learnCatCorrection(bank, cal, { maxItems: n, stopSe: 0 });
     const tc = performance.now();
     const c = await runCat(bank, replayResponder(bank, test), { maxItems: n, stopSe: 0, bins, correction: catCorr });
-    const cs = score(c.rows, c.binRows, truth);
-    catMae.set(n, cs.mae);
-    if (n === 100) bins100.push(cs.binMae);
-    line('cat (mfi, eap)', cs, `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / nTest).toFixed(1)} ms/model`);
+    line('cat (mfi, eap)', score(c.rows, c.binRows, truth), `γ ${catCorr.gamma.toFixed(2)} ρ ${catCorr.penalty === Infinity ? '∞' : catCorr.penalty} κ ${catCorr.kappa.toFixed(2)}, ${((performance.now() - tc) / test.models.length).toFixed(1)} ms/model`);
     const bo = { maxItems: n, stopSe: 0, balance };
     const cb = await runCat(bank, replayResponder(bank, test), { ...bo, bins, correction: await learnCatCorrection(bank, cal, bo) });
     line('cat, balanced by subtask', score(cb.rows, cb.binRows, truth));
     const hy = await hybrid(bank, cal, test, bins, n);
-    const hs = score(hy.c.rows, hy.c.binRows, truth);
-    hybridMae.set(n, hs.mae);
-    line(`cat, ${hy.anchors} anchors first`, hs, `λ ${hy.correction.lambda.toFixed(2)} γ ${hy.correction.gamma.toFixed(2)} ρ ${hy.correction.penalty === Infinity ? '∞' : hy.correction.penalty} κ ${hy.correction.kappa.toFixed(2)}`);
-    if (n === 100) {
-      const ratio = best.get(100)! / plain.mae;
-      console.log(`goal: per-bin error with 100 items ${Math.max(...bins100).toFixed(4)} at most over the subset methods and cat (goal ≤ 0.05 on average)`);
-      console.log(`goal: best 100-item subset error ${best.get(100)!.toFixed(4)} = ${ratio.toFixed(2)} × random's ${plain.mae.toFixed(4)} (goal ≤ 0.5 ×, and ≤ 0.017)`);
-    }
+    line('cat, anchors first', score(hy.c.rows, hy.c.binRows, truth), `${hy.anchors} anchors, λ ${hy.correction.lambda.toFixed(2)} γ ${hy.correction.gamma.toFixed(2)} ρ ${hy.correction.penalty === Infinity ? '∞' : hy.correction.penalty} κ ${hy.correction.kappa.toFixed(2)}`);
   }
+  return rows;
+}
+
+/** Rows of several folds, each model held out once: errors and coverage over all the held-out models. */
+function pool(folds: Row[][]): Row[] {
+  return folds[0].map((r, k) => {
+    const parts = folds.map((rows) => rows[k].s);
+    const models = parts.reduce((x, s) => x + s.models, 0);
+    const mean = (get: (s: Score) => number) => parts.reduce((x, s) => x + get(s) * s.models, 0) / models;
+    return { ...r, s: { mae: mean((s) => s.mae), binMae: mean((s) => s.binMae), cover: mean((s) => s.cover), models } };
+  });
+}
+
+async function dataset(name: string) {
+  const { matrix } = await readResponses(path.join(dir, `${name}.responses.csv`));
+  const folds = Number(arg('--folds') ?? 1);
+  const first = await foldOf(name, matrix, 0, folds === 1 ? 5 : folds);
+  if (args.includes('--cv-subsets')) return crossValidateSubsets(name, matrix, first.calIdx);
+  const { bank, cal, test, bins, truth } = first.fold;
+  const nTest = test.models.length;
+  const perFold = [await table(first.fold)];
+  for (let f = 1; f < folds; f++) perFold.push(await table((await foldOf(name, matrix, f, folds)).fold));
+  const rows = pool(perFold);
+  const judged = rows[0].s.models;
+  console.log(`\n${name}: ${matrix.models.length} models × ${matrix.items.length} items; calibrate on ${cal.models.length} models (2pl mml, ${first.seconds.toFixed(1)} s, bank ${bank.ids.length} items), judge on ${nTest} held out; mean accuracy of held-out ${(truth.reduce((s, t) => s + t[0], 0) / nTest).toFixed(3)}`);
+  if (folds > 1) console.log(`table: ${folds} folds, each model held out once (${judged} in all), each fold calibrated without its own; λ, ρ, κ of the first fold`);
+  console.log('items  method                      MAE full   MAE bins  95% cover ± SE     (λ anchor blend, ρ residual model penalty (∞ none), κ interval)');
+  const best = new Map<number, number>(), at = (n: number, label: string) => rows.find((r) => r.n === n && r.label === label)!.s;
+  for (const r of rows) {
+    // the binomial SE of a row's coverage were the interval exactly 95%: a row further than 2 SE from 95% is a miss
+    // the held-out count cannot explain (marked *)
+    const se = Math.sqrt((0.95 * 0.05) / r.s.models);
+    const flag = r.label !== 'random + plain mean' && Math.abs(r.s.cover - 0.95) > 2 * se ? '*' : ' ';
+    console.log(`${String(r.n).padStart(5)}  ${r.label.padEnd(26)}  ${r.s.mae.toFixed(4).padStart(8)}  ${r.s.binMae.toFixed(4).padStart(9)}  ${(100 * r.s.cover).toFixed(1).padStart(8)}% ±${(100 * se).toFixed(1)}${flag}   ${r.extra}`);
+    if (r.label.endsWith('+ estimate')) best.set(r.n, Math.min(best.get(r.n) ?? Infinity, r.s.mae));
+  }
+  const bins100 = rows.filter((r) => r.n === 100 && r.label !== 'random + plain mean').map((r) => r.s.binMae);
+  const plain = at(100, 'random + plain mean');
+  console.log(`goal: per-bin error with 100 items ${Math.max(...bins100).toFixed(4)} at most over the subset methods and cat (goal ≤ 0.05 on average)`);
+  console.log(`goal: best 100-item subset error ${best.get(100)!.toFixed(4)} = ${(best.get(100)! / plain.mae).toFixed(2)} × random's ${plain.mae.toFixed(4)} (goal ≤ 0.5 ×, and ≤ 0.017)`);
+  const covers = rows.filter((r) => r.label !== 'random + plain mean').map((r) => r.s.cover);
   const inside = covers.filter((c) => c >= 0.9 - 1e-9 && c <= 0.97 + 1e-9).length;
-  console.log(`goal: 95% intervals cover 90–97%: ${inside} of ${covers.length} rows inside, pooled cover ${(100 * covers.reduce((x, y) => x + y, 0) / covers.length).toFixed(1)}%; with ${nTest} held-out models an exactly calibrated 95% interval lands inside in ${(100 * binomialInside(nTest, 0.95, 0.9, 0.97)).toFixed(0)}% of rows`);
-  // the stop rules: how many items cat needs on average to reach the best 100-item subset's error
+  const flagged = rows.filter((r) => r.label !== 'random + plain mean' && Math.abs(r.s.cover - 0.95) > 2 * Math.sqrt((0.95 * 0.05) / r.s.models)).length;
+  console.log(`goal: 95% intervals cover 90–97%: ${inside} of ${covers.length} rows inside, pooled cover ${(100 * covers.reduce((x, y) => x + y, 0) / covers.length).toFixed(1)}%; with ${judged} held-out models per row an exactly calibrated 95% interval lands inside in ${(100 * binomialInside(judged, 0.95, 0.9, 0.97)).toFixed(0)}% of rows (${(binomialInside(judged, 0.95, 0.9, 0.97) * covers.length).toFixed(1)} expected); ${flagged} rows further than 2 SE from 95% (* above; ${(0.0455 * covers.length).toFixed(1)} expected by chance)`);
+  const catMae = (n: number) => at(n, 'cat (mfi, eap)').mae;
+  console.log(`goal: cat with 50 items each ${catMae(50).toFixed(4)} and with anchors first ${at(50, 'cat, anchors first').mae.toFixed(4)} against the best 100-item subset's ${best.get(100)!.toFixed(4)}: ${Math.min(catMae(50), at(50, 'cat, anchors first').mae) <= best.get(100)! ? 'met' : 'not met'}${folds > 1 ? ` (over the ${folds} folds)` : ''}`);
+  const best100 = folds > 1 ? Math.min(...perFold[0].filter((r) => r.n === 100 && r.label.endsWith('+ estimate')).map((r) => r.s.mae)) : best.get(100)!;
+  // the stop rules, on the first fold: how many items cat needs on average to reach the best 100-item subset's error
   const stopped = async (o: CatOptions, models: ResponseMatrix) => {
     const c = await runCat(bank, replayResponder(bank, models), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
     return { c, mean: c.stops.reduce((x, y) => x + y.n, 0) / c.stops.length };
@@ -163,7 +204,7 @@ async function dataset(name: string) {
   const report = async (label: string, o: CatOptions) => {
     const { c, mean } = await stopped(o, test);
     const s = score(c.rows, c.binRows, truth);
-    console.log(`cat ${label}: ${mean.toFixed(1)} items on average, MAE ${s.mae.toFixed(4)}, 95% cover ${(100 * s.cover).toFixed(1)}% (best 100-item subset ${best.get(100)!.toFixed(4)})`);
+    console.log(`cat ${label}: ${mean.toFixed(1)} items on average, MAE ${s.mae.toFixed(4)}, 95% cover ${(100 * s.cover).toFixed(1)}% (best 100-item subset ${best100.toFixed(4)})`);
     return s.mae;
   };
   for (const se of [0.3, 0.2, 0.15]) await report(`--stop-se ${se}`, { maxItems: 100, stopSe: se, minItems: 10 });
@@ -175,8 +216,7 @@ async function dataset(name: string) {
   let within = false;
   for (const h of targets) if ((await stopped({ maxItems: 100, stopSe: 0, stopAccuracy: h, minItems: 10 }, cal)).mean <= 50) [chosen, within] = [h, true];
   const mae = await report(`--stop-accuracy ${chosen} (${within ? 'tightest ≤ 50 items on the calibration models' : 'the loosest tried: none averaged ≤ 50 items on the calibration models'})`, { maxItems: 100, stopSe: 0, stopAccuracy: chosen, minItems: 10 });
-  const verdict = (x: number) => `${x.toFixed(4)}, ${x <= best.get(100)! ? 'met' : 'not met'}`;
-  console.log(`goal: cat with ≤ 50 items on average reaches the best 100-item subset's error ${best.get(100)!.toFixed(4)}: 50 items each ${verdict(catMae.get(50)!)}; --stop-accuracy ${chosen} ${verdict(mae)}; 50 with cluster anchors first ${verdict(hybridMae.get(50)!)}`);
+  console.log(`goal: cat --stop-accuracy ${chosen}${folds > 1 ? ' (first fold)' : ''} ${mae.toFixed(4)} against the best 100-item subset's ${best100.toFixed(4)}: ${mae <= best100 ? 'met' : 'not met'}`);
 }
 
 async function speed() {

@@ -299,3 +299,31 @@ test('the adaptive test residual model: weights only items the replays asked oft
   const [withModel, without] = [await mae(corr), await mae({ ...corr, residual: undefined })];
   assert.ok(withModel < 0.9 * without, `${withModel} vs ${without}`);
 });
+
+test('the calibrated 95% intervals cover about 95% of new models where one ability misfits, closer than uncalibrated ones', async () => {
+  const { learnCatCorrection } = await import('../src/evaluate/cat.js');
+  // a second skill the bank's one θ cannot see: the IRT-only interval (θ's SE and the unasked items' Bernoulli noise)
+  // is too wide for the subset, whose residual model takes out much of the misfit, and too narrow for the adaptive
+  // test; κ, sized on the calibration models' errors, must bring both near 95% on models it never saw
+  const I = 600;
+  const { sim, bank } = twoSkills(3000, I, 53);
+  const all = [...Array(I).keys()];
+  const cal = subsetMatrix(sim.matrix, [...Array(1000).keys()], all);
+  const fresh = subsetMatrix(sim.matrix, Array.from({ length: 2000 }, (_, k) => 1000 + k), all);
+  const truth = Array.from({ length: 2000 }, (_, m) => fresh.data.subarray(m * I, m * I + I).reduce((x, v) => x + v, 0) / I);
+  const cover = (rows: Array<{ ci_low: number; ci_high: number }>) => rows.filter((r, m) => truth[m] >= r.ci_low && truth[m] <= r.ci_high).length / rows.length;
+  const subset = selectSubset(bank, { n: 30, method: 'cluster', seed: 1 });
+  const corr = learnCorrection(bank, cal, subset);
+  const o = { maxItems: 30, stopSe: 0 };
+  const catCorr = await learnCatCorrection(bank, cal, o);
+  const cat = async (kappa: number) => cover((await runCat(bank, replayResponder(bank, fresh), { ...o, correction: { ...catCorr, kappa } })).rows);
+  const rows = {
+    subset: [cover(estimateAccuracy(bank, fresh, { subset, correction: corr }).rows), cover(estimateAccuracy(bank, fresh, { subset, correction: { ...corr, kappa: 1 } }).rows)],
+    cat: [await cat(catCorr.kappa), await cat(1)],
+  };
+  for (const [what, [calibrated, raw]] of Object.entries(rows)) {
+    // 2,000 new models: a binomial SE of 0.5 points, and κ's own from 1,000 calibration models about 0.7
+    assert.ok(Math.abs(calibrated - 0.95) < 0.02, `${what}: ${calibrated}`);
+    assert.ok(Math.abs(raw - 0.95) > Math.abs(calibrated - 0.95) + 0.01, `${what}: calibrated ${calibrated}, IRT alone ${raw}`);
+  }
+});
