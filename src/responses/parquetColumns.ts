@@ -209,7 +209,9 @@ function plainValues(b: Uint8Array, pos: number, end: number, el: SchemaElement,
 /** The first `size` bytes in a buffer of their own, so a typed array over them starts aligned. */
 function aligned(bytes: Uint8Array, size: number): ArrayBuffer {
   if (bytes.length < size) throw new Error('a parquet page ends before its values');
-  return bytes.slice(0, size).buffer;
+  const copy = new Uint8Array(size); // not bytes.slice: on a Node Buffer (zlib's output) it shares the pool's memory
+  copy.set(bytes.subarray(0, size));
+  return copy.buffer;
 }
 
 const utf8 = new TextDecoder();
