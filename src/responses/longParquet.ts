@@ -6,7 +6,7 @@
  * found and worded exactly as for any other table.
  */
 import fs from 'node:fs';
-import type { ColumnMetaData, FileMetaData } from 'hyparquet';
+import type { FileMetaData } from 'hyparquet';
 import type { Place } from '../errors.js';
 import { phase, phasePart, profiling } from '../util/phase.js';
 import { applyPacked, newCounts, CODE_MISSING, PACK } from './cellCodes.js';
@@ -33,12 +33,20 @@ function idStrings(values: Values): string[] {
   return values.kind === 'string' ? values.data : Array.from(values.data as ArrayLike<number | bigint>, String);
 }
 
+/**
+ * pass 1's decoded ids kept for pass 2, at most this many bytes (two bytes a row and column while a file has under
+ * 65,536 distinct ids): decoding the id columns again was most of pass 2's work
+ */
+const CACHE_BYTES = 512 << 20;
+
 /** a code that no id maps to: a null or blank id, which the DuckDB reader then finds and reports */
 const EMPTY = -1;
 
 export class LongParquetSource implements ResponseSource {
   readonly label: string;
   private duck: Promise<TableSource> | null = null;
+  /** pass 1's model and item ids, and the row groups it kept decoded for pass 2 */
+  private sets: UsedIds[] | null = null;
 
   constructor(
     readonly file: string,
@@ -54,46 +62,61 @@ export class LongParquetSource implements ResponseSource {
     return this.duck;
   }
 
-  /** Every row group's chunks of `columns`, decoded by `decode` in order. */
-  private eachGroup(columns: number[], decode: (rows: number, chunks: { bytes: Uint8Array; meta: ColumnMetaData }[]) => void): void {
+  /** Every row group's chunks of the columns `columns(group)` names, in order, decoded by `decode`. */
+  private eachGroup(columns: (g: number) => number[], decode: (rows: number, g: number, chunks: Map<number, Uint8Array>) => void): void {
     const fd = fs.openSync(this.table.path, 'r');
     try {
-      for (const g of this.table.metadata.row_groups) {
-        const metas = columns.map((c) => g.columns[c].meta_data!);
-        const order = metas.map((_, k) => k).sort((a, b) => Number(metas[a].data_page_offset) - Number(metas[b].data_page_offset));
-        const read = readChunks(fd, order.map((k) => metas[k]));
-        const bytes: Uint8Array[] = [];
-        order.forEach((k, j) => (bytes[k] = read[j]));
-        decode(Number(g.num_rows), metas.map((meta, k) => ({ bytes: bytes[k], meta })));
-      }
+      this.table.metadata.row_groups.forEach((group, g) => {
+        const metas = columns(g).map((c) => ({ c, meta: group.columns[c].meta_data! }));
+        metas.sort((x, y) => Number(x.meta.data_page_offset) - Number(y.meta.data_page_offset));
+        const read = readChunks(fd, metas.map((m) => m.meta));
+        decode(Number(group.num_rows), g, new Map(metas.map((m, k) => [m.c, read[k]])));
+      });
     } finally {
       fs.closeSync(fd);
     }
   }
 
+  /** Column `c`'s chunk of row group `g` as local ids of `ids` (-1: null or blank) in out[0, rows). */
+  private decodeIds(c: number, g: number, bytes: Uint8Array, ids: UsedIds, out: Int32Array): void {
+    const md = this.table.metadata;
+    decodeChunk(bytes, md.row_groups[g].columns[c].meta_data!, md.schema[1 + c], ids.mapper, EMPTY, out, 0);
+  }
+
   async ids(): Promise<{ models: string[]; items: string[] }> {
+    const { model, item } = this.cols;
     const sets = [new UsedIds(), new UsedIds()];
-    const els = [this.cols.model, this.cols.item].map((c) => this.table.metadata.schema[1 + c]);
     let local = new Int32Array(0);
     let empty = false;
-    this.eachGroup([this.cols.model, this.cols.item], (rows, chunks) => {
+    let budget = CACHE_BYTES;
+    this.eachGroup(() => [model, item], (rows, g, chunks) => {
       if (local.length < rows) local = new Int32Array(rows);
-      chunks.forEach(({ bytes, meta }, k) => {
-        decodeChunk(bytes, meta, els[k], sets[k].mapper, EMPTY, local, 0);
+      [model, item].forEach((c, k) => {
+        this.decodeIds(c, g, chunks.get(c)!, sets[k], local);
         if (!sets[k].mark(local, rows)) empty = true;
+        const kept = sets[k].size() <= 0xffff ? new Uint16Array(rows) : new Int32Array(rows);
+        kept.set(local.subarray(0, rows));
+        if (budget >= kept.byteLength) {
+          budget -= kept.byteLength;
+          sets[k].cache[g] = kept;
+        }
       });
     });
     phase('read: distinct ids');
+    this.sets = sets;
     if (empty || sets[0].used().length === 0) return (await this.duckSource()).ids();
     return { models: sets[0].used(), items: sets[1].used() };
   }
 
   async fill(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
     const md = this.table.metadata;
-    const els = [this.cols.model, this.cols.item, this.cols.value].map((c) => md.schema[1 + c]);
+    const { model, item, value } = this.cols;
+    const [models, items] = this.sets!;
     const nI = b.nItems;
-    const index = (ids: Map<string, number>): Mapper => (values) => Int32Array.from(idStrings(values), (id) => ids.get(id) ?? EMPTY);
-    const mappers = [index(b.modelIndex), index(b.itemIndex), answerMapper(threshold)];
+    // local ids to matrix cells: a model's row start, an item's column
+    const rowOf = Float64Array.from(models.all(), (id) => (b.modelIndex.get(id) ?? 0) * nI);
+    const colOf = Int32Array.from(items.all(), (id) => b.itemIndex.get(id) ?? 0);
+    const answers = answerMapper(threshold);
     const wide = b.models.length * nI * PACK >= 2 ** 31;
     let m = new Int32Array(0);
     let i = new Int32Array(0);
@@ -101,7 +124,8 @@ export class LongParquetSource implements ResponseSource {
     let packed: Int32Array | Float64Array = new Int32Array(0);
     const counts = newCounts();
     let jsTime = 0;
-    this.eachGroup([this.cols.model, this.cols.item, this.cols.value], (rows, [cm, ci, ca]) => {
+    const needed = (g: number) => [value, ...(models.cache[g] ? [] : [model]), ...(items.cache[g] ? [] : [item])];
+    this.eachGroup(needed, (rows, g, chunks) => {
       const t = profiling ? performance.now() : 0;
       if (m.length < rows) {
         m = new Int32Array(rows);
@@ -109,10 +133,14 @@ export class LongParquetSource implements ResponseSource {
         a = new Int32Array(rows);
         packed = wide ? new Float64Array(rows) : new Int32Array(rows);
       }
-      decodeChunk(cm.bytes, cm.meta, els[0], mappers[0], EMPTY, m, 0);
-      decodeChunk(ci.bytes, ci.meta, els[1], mappers[1], EMPTY, i, 0);
-      decodeChunk(ca.bytes, ca.meta, els[2], mappers[2], CODE_MISSING, a, 0);
-      for (let k = 0; k < rows; k++) packed[k] = (m[k] * nI + i[k]) * PACK + a[k];
+      const mc = models.cache[g];
+      const ic = items.cache[g];
+      if (mc) m.set(mc);
+      else this.decodeIds(model, g, chunks.get(model)!, models, m);
+      if (ic) i.set(ic);
+      else this.decodeIds(item, g, chunks.get(item)!, items, i);
+      decodeChunk(chunks.get(value)!, md.row_groups[g].columns[value].meta_data!, md.schema[1 + value], answers, CODE_MISSING, a, 0);
+      for (let k = 0; k < rows; k++) packed[k] = (rowOf[m[k]] + colOf[i[k]]) * PACK + a[k];
       applyPacked(b, packed, rows, counts);
       if (profiling) jsTime += performance.now() - t;
     });
@@ -135,6 +163,8 @@ class UsedIds {
   private readonly index = new Map<string, number>();
   private readonly list: string[] = [];
   private seen = new Uint8Array(1024);
+  /** row group → its local ids, for the row groups pass 1 kept */
+  readonly cache: Array<Uint16Array | Int32Array | undefined> = [];
 
   readonly mapper: Mapper = (values) =>
     Int32Array.from(idStrings(values), (id) => {
@@ -166,5 +196,14 @@ class UsedIds {
 
   used(): string[] {
     return this.list.filter((_, k) => this.seen[k]);
+  }
+
+  /** every id met, used or not, by local id */
+  all(): readonly string[] {
+    return this.list;
+  }
+
+  size(): number {
+    return this.list.length;
   }
 }
