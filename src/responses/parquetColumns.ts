@@ -10,16 +10,21 @@
  */
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, type AsyncBuffer, type ColumnChunk, type ColumnMetaData, type Compressors, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
 import { checkUniqueNames } from './headerCheck.js';
 import { memoCoder, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 
-/** hyparquet unpacks Snappy itself; gzip and Brotli come from node's zlib; a file in any other codec goes to DuckDB */
+/**
+ * hyparquet unpacks Snappy itself; gzip and Brotli come from node's zlib, zstd (polars' and many pyarrow writers'
+ * default) from fzstd, as node 20's zlib has none; a file in any other codec goes to DuckDB
+ */
 export const COMPRESSORS: Compressors = {
   GZIP: (input) => zlib.gunzipSync(input),
   BROTLI: (input) => zlib.brotliDecompressSync(input),
+  ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
 };
 export const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', ...Object.keys(COMPRESSORS)]);
 
