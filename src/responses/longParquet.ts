@@ -7,10 +7,10 @@
  */
 import fs from 'node:fs';
 import type { FileMetaData } from 'hyparquet';
-import type { Place } from '../errors.js';
+import { GradusError, type Place } from '../errors.js';
 import { phase, phasePart, profiling } from '../util/phase.js';
-import { applyPacked, newCounts, CODE_MISSING, PACK } from './cellCodes.js';
-import { answerMapper, columnSupported, decodeChunk, readChunks, type Mapper, type ParquetTable, type Values } from './parquetColumns.js';
+import { applyPacked, newCounts, CODE_BAD, CODE_MISSING, PACK } from './cellCodes.js';
+import { answerMapper, columnSupported, decodeChunk, readChunks, unreadable, type Mapper, type ParquetTable, type Values } from './parquetColumns.js';
 import type { TableSource } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
@@ -83,7 +83,21 @@ export class LongParquetSource implements ResponseSource {
     decodeChunk(bytes, md.row_groups[g].columns[c].meta_data!, md.schema[1 + c], ids.mapper, EMPTY, out, 0);
   }
 
+  /**
+   * Pages this decoder cannot make sense of (a damaged file, a writer's quirk) hand the whole table to DuckDB's
+   * reader, which either reads it or says in its words what is wrong.
+   */
   async ids(): Promise<{ models: string[]; items: string[] }> {
+    try {
+      return await this.decodeIdColumns();
+    } catch (e) {
+      if (e instanceof GradusError) throw e;
+      this.sets = null;
+      return (await this.duckSource()).ids();
+    }
+  }
+
+  private async decodeIdColumns(): Promise<{ models: string[]; items: string[] }> {
     const { model, item } = this.cols;
     const sets = [new UsedIds(), new UsedIds()];
     let local = new Int32Array(0);
@@ -109,6 +123,15 @@ export class LongParquetSource implements ResponseSource {
   }
 
   async fill(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
+    if (!this.sets) return (await this.duckSource()).fill(b, threshold);
+    try {
+      return await this.fillDecoded(b, threshold);
+    } catch (e) {
+      throw e instanceof GradusError ? e : unreadable(this.file, e);
+    }
+  }
+
+  private async fillDecoded(b: MatrixBuilder, threshold: number): Promise<SourceStats> {
     const md = this.table.metadata;
     const { model, item, value } = this.cols;
     const [models, items] = this.sets!;
@@ -139,7 +162,7 @@ export class LongParquetSource implements ResponseSource {
       else this.decodeIds(model, g, chunks.get(model)!, models, m);
       if (ic) i.set(ic);
       else this.decodeIds(item, g, chunks.get(item)!, items, i);
-      decodeChunk(chunks.get(value)!, md.row_groups[g].columns[value].meta_data!, md.schema[1 + value], answers, CODE_MISSING, a, 0);
+      decodeChunk(chunks.get(value)!, md.row_groups[g].columns[value].meta_data!, md.schema[1 + value], answers, CODE_MISSING, a, 0, CODE_BAD);
       for (let k = 0; k < rows; k++) packed[k] = (rowOf[m[k]] + colOf[i[k]]) * PACK + a[k];
       applyPacked(b, packed, rows, counts);
       if (profiling) jsTime += performance.now() - t;

@@ -14,6 +14,7 @@ import { decompress as zstdDecompress } from 'fzstd';
 import { asyncBufferFromFile, parquetMetadataAsync, type AsyncBuffer, type ColumnChunk, type ColumnMetaData, type Compressors, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { decompressPage } from 'hyparquet/src/datapage.js';
 import { parquetHeader } from 'hyparquet/src/column.js';
+import { GradusError, option } from '../errors.js';
 import { checkUniqueNames } from './headerCheck.js';
 import { memoCoder, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 
@@ -52,6 +53,12 @@ export async function openParquet(path: string): Promise<ParquetTable | null> {
   }
   if (table.names) checkUniqueNames(table.names, { file: path });
   return table;
+}
+
+/** A page this reader could not decode, said as DuckDB's reader says a table it could not read. */
+export function unreadable(file: string, e: unknown): GradusError {
+  const first = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+  return new GradusError(`could not be read (${first})`, `Check that the file is a well-formed table in the format its extension names, or pass ${option('format')}.`, { file });
 }
 
 /** A page's (or a dictionary's) values: the physical type decides the array. */
@@ -99,9 +106,9 @@ let indices = new Int32Array(0);
 
 /**
  * Decode one column chunk (`bytes` are exactly its pages) into `out[at + row]`, one code per row: `map`'s code
- * for a value, `nullCode` for a null.
+ * for a value, `nullCode` for a null, `badCode` for a dictionary index past the dictionary's end.
  */
-export function decodeChunk(bytes: Uint8Array, m: ColumnMetaData, el: SchemaElement, map: Mapper, nullCode: number, out: Int32Array, at: number): void {
+export function decodeChunk(bytes: Uint8Array, m: ColumnMetaData, el: SchemaElement, map: Mapper, nullCode: number, out: Int32Array, at: number, badCode = nullCode): void {
   const rows = Number(m.num_values);
   const optional = el.repetition_type === 'OPTIONAL';
   let dict: Int32Array | null = null;
@@ -142,6 +149,7 @@ export function decodeChunk(bytes: Uint8Array, m: ColumnMetaData, el: SchemaElem
     const present = n - nulls;
     if (encoding === 'PLAIN_DICTIONARY' || encoding === 'RLE_DICTIONARY') {
       if (!dict) throw new Error('a dictionary-encoded page without a dictionary');
+      dict = padded(dict, page[pos], badCode);
       if (!nulls) unpackHybrid(page, pos + 1, page.length, page[pos], out, at + done, n, dict);
       else {
         if (indices.length < present) indices = new Int32Array(present);
@@ -156,6 +164,17 @@ export function decodeChunk(bytes: Uint8Array, m: ColumnMetaData, el: SchemaElem
     }
     done += n;
   }
+}
+
+/**
+ * The dictionary's codes, with `badCode` for every index its bit width can write past its end, so that a damaged
+ * page reads as bad cells (or null ids), not as the first entry, without a bounds check per row.
+ */
+function padded(dict: Int32Array, width: number, badCode: number): Int32Array {
+  if (width > 20 || dict.length >= 2 ** width) return dict;
+  const out = new Int32Array(2 ** width).fill(badCode);
+  out.set(dict);
+  return out;
 }
 
 /** Definition levels of a flat optional column (bit width 1) into defs; returns how many are null. */
@@ -275,7 +294,12 @@ export function unpackHybrid(b: Uint8Array, pos: number, end: number, width: num
     const take = Math.min(groups * 8, count - n);
     const o = at + n;
     if (width === 0) out.fill(dict ? dict[0] : 0, o, o + take);
-    else if (width <= 8) {
+    else if (width === 1) {
+      // levels, and the answers of a 0/1 column: one byte load per value, the two codes read once
+      const d0 = dict ? dict[0] : 0;
+      const d1 = dict ? dict[1] : 1;
+      for (let k = 0; k < take; k++) out[o + k] = (b[pos + (k >>> 3)] >>> (k & 7)) & 1 ? d1 : d0;
+    } else if (width <= 8) {
       for (let k = 0, bit = 0; k < take; k++, bit += width) {
         const p = pos + (bit >>> 3);
         const v = ((b[p] | (b[p + 1] << 8)) >>> (bit & 7)) & mask;

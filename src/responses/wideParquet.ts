@@ -14,7 +14,7 @@ import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideMode
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
-import { answerMapper, columnSupported, COMPRESSORS, decodeChunk, readChunks, type ParquetTable } from './parquetColumns.js';
+import { answerMapper, columnSupported, COMPRESSORS, decodeChunk, readChunks, unreadable, type ParquetTable } from './parquetColumns.js';
 
 type BadCell = { row: number; column: number; raw: unknown };
 
@@ -82,7 +82,12 @@ export class WideParquetSource implements ResponseSource {
     const md = this.table.metadata;
     const decodable = this.names.every((_, c) => c < first || columnSupported(md, c));
     const counts = newCounts();
-    const bad = decodable ? this.fillDecoded(b, threshold, base, itemIx, counts) : await this.fillGeneral(b, threshold, base, itemIx, counts);
+    let bad: BadCell | null;
+    try {
+      bad = decodable ? this.fillDecoded(b, threshold, base, itemIx, counts) : await this.fillGeneral(b, threshold, base, itemIx, counts);
+    } catch (e) {
+      throw unreadable(this.file, e);
+    }
     if (bad) throw this.badCell(bad.raw === undefined ? { ...bad, raw: await this.valueAt(bad.row, bad.column) } : bad);
     return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
   }
@@ -112,7 +117,7 @@ export class WideParquetSource implements ResponseSource {
           const w = Math.min(BLOCK, order.length - from);
           for (let j = 0; j < w; j++) {
             const c = order[from + j];
-            decodeChunk(read[from + j], g.columns[c].meta_data!, md.schema[1 + c], mapper, CODE_MISSING, block, j * n);
+            decodeChunk(read[from + j], g.columns[c].meta_data!, md.schema[1 + c], mapper, CODE_MISSING, block, j * n, CODE_BAD);
             items[j] = itemIx[c];
           }
           for (let r = 0; r < n; r++) {
