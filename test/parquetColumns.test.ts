@@ -16,7 +16,7 @@ import { sortNatural } from '../src/util/natural.js';
 import { MatrixBuilder, type ConflictPolicy } from '../src/responses/builder.js';
 import { TableSource } from '../src/responses/tableSource.js';
 import { columnSupported, openParquet, unpackHybrid } from '../src/responses/parquetColumns.js';
-import { longColumns } from '../src/responses/longParquet.js';
+import { LongParquetSource, longColumns } from '../src/responses/longParquet.js';
 import { tmpDir } from './support/fixtures.js';
 import { parquetWriteFile } from 'hyparquet-writer';
 
@@ -176,6 +176,20 @@ describe('long Parquet tables through the page decoder', () => {
     assert.match(await rejectsAlike(blank), /model id is empty/);
     const nul = await writeParquet('long-null.parquet', `SELECT 'm' || (r // 10) AS model, CASE WHEN r = 201 THEN NULL ELSE 'i' || (r % 10) END AS item, 1 AS correct FROM range(300) t(r)`);
     assert.match(await rejectsAlike(nul), /item id is empty/);
+  });
+
+  test('pass 1 split with a worker thread (the later row groups) gives the same ids and matrix', async () => {
+    // new ids in the worker's half too (models 40..59 appear only there), so the merge must renumber them
+    const file = await writeParquet('long-worker.parquet', long('(hash(r) % 2)::INTEGER'), 'ROW_GROUP_SIZE 2048');
+    const table = (await openParquet(file))!;
+    const source = new LongParquetSource(file, table, longColumns(table.metadata, table.names!)!, () => assert.fail('no DuckDB fallback'), 0);
+    const ids = await source.ids();
+    const b = new MatrixBuilder(sortNatural(ids.models), sortNatural(ids.items), 'error');
+    const stats = await source.fill(b, 0.5);
+    source.close();
+    const duck = await viaDuck(file);
+    assert.deepEqual([b.models, b.items, Buffer.from(b.finish().data).toString('hex')], [duck.models, duck.items, duck.data]);
+    assert.deepEqual([stats.rows, stats.missing], duck.counts.slice(0, 2));
   });
 
   test('files the decoder leaves alone (a nested column, a DECIMAL answer, LZ4 pages) still read, through DuckDB', async () => {

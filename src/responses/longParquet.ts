@@ -6,11 +6,14 @@
  * found and worded exactly as for any other table.
  */
 import fs from 'node:fs';
-import type { FileMetaData } from 'hyparquet';
+import { Worker } from 'node:worker_threads';
+import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { GradusError, type Place } from '../errors.js';
 import { phase, phasePart, profiling } from '../util/phase.js';
 import { applyPacked, newCounts, CODE_BAD, CODE_MISSING, PACK } from './cellCodes.js';
-import { answerMapper, columnSupported, decodeChunk, readChunks, unreadable, type Mapper, type ParquetTable, type Values } from './parquetColumns.js';
+import { answerMapper, columnSupported, decodeChunk, readChunks, unreadable, type ParquetTable } from './parquetColumns.js';
+import { decodeIdGroups, EMPTY, UsedIds, type IdGroup, type IdPass } from './parquetIds.js';
+import { defaultThreads } from '../parallel/pool.js';
 import type { TableSource } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
@@ -28,31 +31,56 @@ export function longColumns(md: FileMetaData, names: string[]): { model: number;
   return { model, item, value };
 }
 
-/** an id as DuckDB's CAST(... AS VARCHAR) writes it: strings as they are, integers in decimal */
-function idStrings(values: Values): string[] {
-  return values.kind === 'string' ? values.data : Array.from(values.data as ArrayLike<number | bigint>, String);
-}
-
 /**
  * pass 1's decoded ids kept for pass 2, at most this many bytes (two bytes a row and column while a file has under
  * 65,536 distinct ids): decoding the id columns again was most of pass 2's work
  */
 const CACHE_BYTES = 512 << 20;
 
-/** a code that no id maps to: a null or blank id, which the DuckDB reader then finds and reports */
-const EMPTY = -1;
+/** rows from which pass 1 is worth a worker thread (its start and the merge cost ~0.1 s) */
+const WORKER_ROWS = 4_000_000;
+
+/** the first group of the later half of the rows */
+function splitAt(groups: IdGroup[]): number {
+  const total = groups.reduce((n, g) => n + g.rows, 0);
+  let rows = 0;
+  let k = 0;
+  while (k < groups.length && rows < total / 2) rows += groups[k++].rows;
+  return k;
+}
+
+/** A worker's local ids in the main thread's numbering. */
+function renumber(ids: Uint16Array | Int32Array, to: Int32Array, wide: boolean): Uint16Array | Int32Array {
+  const out = wide && ids instanceof Uint16Array ? new Int32Array(ids.length) : ids;
+  for (let k = 0; k < ids.length; k++) out[k] = to[ids[k]];
+  return out;
+}
+
+function onWorker(path: string, elements: SchemaElement[], groups: IdGroup[], budget: number): Promise<IdPass> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./parquetIdsWorker.js', import.meta.url), { workerData: { path, elements, groups, budget } });
+    w.once('message', (m: { ok: boolean; r?: IdPass; error?: string }) => {
+      void w.terminate();
+      if (m.ok) resolve(m.r!);
+      else reject(new Error(m.error));
+    });
+    w.once('error', reject);
+  });
+}
 
 export class LongParquetSource implements ResponseSource {
   readonly label: string;
   private duck: Promise<TableSource> | null = null;
   /** pass 1's model and item ids, and the row groups it kept decoded for pass 2 */
   private sets: UsedIds[] | null = null;
+  private caches: IdPass['caches'] = [];
 
   constructor(
     readonly file: string,
     private readonly table: ParquetTable,
     private readonly cols: { model: number; item: number; value: number },
     private readonly fallback: () => Promise<TableSource>,
+    private readonly workerRows = WORKER_ROWS,
   ) {
     this.label = file;
   }
@@ -97,27 +125,35 @@ export class LongParquetSource implements ResponseSource {
     }
   }
 
+  /**
+   * Pass 1, the later row groups on a worker thread when the table is large and a second core is there: on two
+   * cores it is the larger half of the read.
+   */
   private async decodeIdColumns(): Promise<{ models: string[]; items: string[] }> {
+    const md = this.table.metadata;
     const { model, item } = this.cols;
-    const sets = [new UsedIds(), new UsedIds()];
-    let local = new Int32Array(0);
-    let empty = false;
-    let budget = CACHE_BYTES;
-    this.eachGroup(() => [model, item], (rows, g, chunks) => {
-      if (local.length < rows) local = new Int32Array(rows);
-      [model, item].forEach((c, k) => {
-        this.decodeIds(c, g, chunks.get(c)!, sets[k], local);
-        if (!sets[k].mark(local, rows)) empty = true;
-        const kept = sets[k].size() <= 0xffff ? new Uint16Array(rows) : new Int32Array(rows);
-        kept.set(local.subarray(0, rows));
-        if (budget >= kept.byteLength) {
-          budget -= kept.byteLength;
-          sets[k].cache[g] = kept;
-        }
+    const elements = [model, item].map((c) => md.schema[1 + c]);
+    const groups: IdGroup[] = md.row_groups.map((g) => ({ rows: Number(g.num_rows), chunks: [model, item].map((c) => g.columns[c].meta_data!) }));
+    const rows = groups.reduce((n, g) => n + g.rows, 0);
+    const half = rows >= this.workerRows && defaultThreads() > 1 && groups.length > 1 ? splitAt(groups) : groups.length;
+    const later = half < groups.length ? onWorker(this.table.path, elements, groups.slice(half), CACHE_BYTES / 2) : null;
+    later?.catch(() => undefined);
+    const first = decodeIdGroups(this.table.path, elements, groups.slice(0, half), later ? CACHE_BYTES / 2 : CACHE_BYTES);
+    const sets = first.lists.map((list, k) => new UsedIds(list, first.seen[k]));
+    const caches = first.caches;
+    let empty = first.empty;
+    if (later) {
+      const r = await later;
+      empty ||= r.empty;
+      sets.forEach((set, k) => {
+        const to = set.merge(r.lists[k], r.seen[k]);
+        const wide = set.size() > 0xffff;
+        caches[k].push(...r.caches[k].map((c) => c && renumber(c, to, wide)));
       });
-    });
+    }
     phase('read: distinct ids');
     this.sets = sets;
+    this.caches = caches;
     if (empty || sets[0].used().length === 0) return (await this.duckSource()).ids();
     return { models: sets[0].used(), items: sets[1].used() };
   }
@@ -147,7 +183,8 @@ export class LongParquetSource implements ResponseSource {
     let packed: Int32Array | Float64Array = new Int32Array(0);
     const counts = newCounts();
     let jsTime = 0;
-    const needed = (g: number) => [value, ...(models.cache[g] ? [] : [model]), ...(items.cache[g] ? [] : [item])];
+    const [mCache, iCache] = this.caches;
+    const needed = (g: number) => [value, ...(mCache[g] ? [] : [model]), ...(iCache[g] ? [] : [item])];
     this.eachGroup(needed, (rows, g, chunks) => {
       const t = profiling ? performance.now() : 0;
       if (m.length < rows) {
@@ -156,8 +193,8 @@ export class LongParquetSource implements ResponseSource {
         a = new Int32Array(rows);
         packed = wide ? new Float64Array(rows) : new Int32Array(rows);
       }
-      const mc = models.cache[g];
-      const ic = items.cache[g];
+      const mc = mCache[g];
+      const ic = iCache[g];
       if (mc) m.set(mc);
       else this.decodeIds(model, g, chunks.get(model)!, models, m);
       if (ic) i.set(ic);
@@ -178,55 +215,5 @@ export class LongParquetSource implements ResponseSource {
 
   close(): void {
     this.duck?.then((d) => d.close()).catch(() => undefined);
-  }
-}
-
-/** A column's distinct ids, by first appearance, and which of them some row uses (a dictionary may hold more). */
-class UsedIds {
-  private readonly index = new Map<string, number>();
-  private readonly list: string[] = [];
-  private seen = new Uint8Array(1024);
-  /** row group → its local ids, for the row groups pass 1 kept */
-  readonly cache: Array<Uint16Array | Int32Array | undefined> = [];
-
-  readonly mapper: Mapper = (values) =>
-    Int32Array.from(idStrings(values), (id) => {
-      if (id.trim() === '') return EMPTY;
-      let k = this.index.get(id);
-      if (k === undefined) {
-        k = this.list.push(id) - 1;
-        this.index.set(id, k);
-      }
-      return k;
-    });
-
-  /** Marks the ids of `rows` rows; false when one of them is null or blank. */
-  mark(local: Int32Array, rows: number): boolean {
-    if (this.seen.length < this.list.length) {
-      const grown = new Uint8Array(Math.max(this.list.length, this.seen.length * 2));
-      grown.set(this.seen);
-      this.seen = grown;
-    }
-    const seen = this.seen;
-    let ok = true;
-    for (let k = 0; k < rows; k++) {
-      const id = local[k];
-      if (id < 0) ok = false;
-      else seen[id] = 1;
-    }
-    return ok;
-  }
-
-  used(): string[] {
-    return this.list.filter((_, k) => this.seen[k]);
-  }
-
-  /** every id met, used or not, by local id */
-  all(): readonly string[] {
-    return this.list;
-  }
-
-  size(): number {
-    return this.list.length;
   }
 }
