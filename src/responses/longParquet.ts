@@ -33,7 +33,7 @@ export function longColumns(md: FileMetaData, names: string[]): { model: number;
 
 /**
  * pass 1's decoded ids kept for pass 2, at most this many bytes (two bytes a row and column while a file has under
- * 65,536 distinct ids): decoding the id columns again was most of pass 2's work
+ * 65,536 distinct ids): decoding the id columns again would double their cost
  */
 const CACHE_BYTES = 512 << 20;
 

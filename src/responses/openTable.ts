@@ -2,7 +2,8 @@
  * Which reader a table file gets. A wide CSV/TSV table goes to wideText.ts, whose byte reader takes a 21,000-column
  * leaderboard in seconds where DuckDB's plan over that many columns took minutes; a Parquet table whose columns
  * parquetColumns.ts decodes goes to wideParquet.ts or longParquet.ts; everything else (long text tables, JSONL,
- * Parquet in encodings or codecs we do not decode) goes to tableSource.ts's DuckDB path. The choice needs the header, so it is made on first use.
+ * Parquet in encodings or codecs we do not decode) goes to tableSource.ts's DuckDB path. The choice needs the
+ * header, so it is made on first use.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Place } from '../errors.js';

@@ -2,10 +2,10 @@
  * The pages of flat Parquet columns decoded straight into typed arrays, for the long and wide Parquet readers.
  * hyparquet reads the footer and page headers and unpacks the codecs; the values are ours to decode because a
  * general reader hands back one JS value per cell (75 million for a long leaderboard dump), and the GC work on
- * them was most of a read. Each column chunk becomes one Int32 code per row: a caller's `map` turns a page's
+ * them dominates a read. Each column chunk becomes one Int32 code per row: a caller's `map` turns a page's
  * values into codes, and for a dictionary-encoded chunk it runs once over the dictionary, so that an id is
  * looked up once per distinct value and each row costs an array index.
- * Only what common writers (DuckDB, Arrow, Polars) put in flat columns is decoded here; `chunkSupported` says
+ * Only what common writers (DuckDB, Arrow, Polars) put in flat columns is decoded here; `columnSupported` says
  * when a column needs a general reader instead.
  */
 import fs from 'node:fs';

@@ -1,14 +1,15 @@
 /**
  * A wide Parquet table (one row per model, one column per item). Item columns that parquetColumns.ts decodes (the
- * common flat ones) go straight to answer codes, with no JS value per cell; the id column, the cells an error
- * names, and tables with any other column are read by hyparquet, a few hundred columns at a time. DuckDB binds every query against the whole schema, so at 21,000 columns each batch cost most of a second
- * before a value moved (20 CPU-seconds for the table, twice hyparquet's), and one query over every column was
- * slower still. hyparquet plans a read over the metadata it is given, so each batch gets the metadata of its own
- * columns only (the byte offsets stay those of the file) and the whole table costs one pass over its values.
+ * common flat ones) go straight to answer codes, with no JS value per cell for the GC to collect; the id column,
+ * the cells an error names, and tables with any other column are read by hyparquet, a few hundred columns at a
+ * time. Not DuckDB: it binds every query against the whole schema, so at 21,000 columns each batch cost most of a
+ * second before a value moved, and one query over every column was slower still. hyparquet plans a read over the
+ * metadata it is given, so each batch gets the metadata of its own columns only (the byte offsets stay those of
+ * the file) and the whole table costs one pass over its values.
  */
 import fs from 'node:fs';
 import { parquetRead, type FileMetaData } from 'hyparquet';
-import type { Place } from '../errors.js';
+import { GradusError, type Place } from '../errors.js';
 import { applyCodes, applyPacked, memoCoder, PACK, newCounts, type FillCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
@@ -86,7 +87,7 @@ export class WideParquetSource implements ResponseSource {
     try {
       bad = decodable ? this.fillDecoded(b, threshold, base, itemIx, counts) : await this.fillGeneral(b, threshold, base, itemIx, counts);
     } catch (e) {
-      throw unreadable(this.file, e);
+      throw e instanceof GradusError ? e : unreadable(this.file, e);
     }
     if (bad) throw this.badCell(bad.raw === undefined ? { ...bad, raw: await this.valueAt(bad.row, bad.column) } : bad);
     return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
