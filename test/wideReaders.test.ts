@@ -137,9 +137,9 @@ describe('wide Parquet, read by hyparquet', () => {
     assert.deepEqual(cellsOf(pq)['the "b" model|q2'], 1);
   });
 
-  test('gzip and Brotli pages are unpacked by node, zstd ones read by DuckDB: the same matrix', async () => {
+  test('gzip and Brotli pages are unpacked by node, zstd ones by fzstd, LZ4 ones read by DuckDB: the same matrix', async () => {
     const snappy = await read(await parquet('typed.parquet', TYPED));
-    for (const codec of ['gzip', 'brotli', 'zstd']) {
+    for (const codec of ['gzip', 'brotli', 'zstd', 'lz4']) {
       const r = await read(await parquet(`typed-${codec}.parquet`, TYPED, codec));
       assert.deepEqual(r.matrix, snappy.matrix, codec);
     }

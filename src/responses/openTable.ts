@@ -1,7 +1,9 @@
 /**
  * Which reader a table file gets. A wide CSV/TSV table goes to wideText.ts, whose byte reader takes a 21,000-column
- * leaderboard in seconds where DuckDB's plan over that many columns took minutes; everything else (long tables,
- * JSONL, Parquet) goes to tableSource.ts's DuckDB path. The choice needs the header, so it is made on first use.
+ * leaderboard in seconds where DuckDB's plan over that many columns took minutes; a Parquet table whose columns
+ * parquetColumns.ts decodes goes to wideParquet.ts or longParquet.ts; everything else (long text tables, JSONL,
+ * Parquet in encodings or codecs we do not decode) goes to tableSource.ts's DuckDB path. The choice needs the
+ * header, so it is made on first use.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Place } from '../errors.js';
@@ -11,7 +13,9 @@ import { numberedColumns, readHeader } from './locate.js';
 import { checkEncoding, checkGzipMagic } from './textCheck.js';
 import { TableSource, type TableOptions } from './tableSource.js';
 import { WideTextSource } from './wideText.js';
-import { openParquet, WideParquetSource } from './wideParquet.js';
+import { WideParquetSource } from './wideParquet.js';
+import { openParquet } from './parquetColumns.js';
+import { LongParquetSource, longColumns } from './longParquet.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
@@ -50,11 +54,13 @@ class TableFile implements ResponseSource {
       const long = !headerless && o.layout !== 'wide' && first.some((h) => h.trim().toLowerCase() === 'item');
       if (!long) return new WideTextSource(this.file, delimiter, gzip, headerless ? numberedColumns(first.length) : first, headerless, o.idColumn);
     }
-    if (format === 'parquet' && !gzip && o.layout !== 'long' && o.header !== 'none') {
+    if (format === 'parquet' && !gzip && o.header !== 'none') {
       assertReadableFile(this.file);
       const table = await openParquet(this.file);
-      const long = o.layout !== 'wide' && table?.names?.some((h) => h.trim().toLowerCase() === 'item');
+      const long = o.layout === 'long' || (o.layout !== 'wide' && table?.names?.some((h) => h.trim().toLowerCase() === 'item'));
       if (table?.names && !long) return new WideParquetSource(this.file, table, o.idColumn);
+      const columns = table?.names && longColumns(table.metadata, table.names);
+      if (table && columns) return new LongParquetSource(this.file, table, columns, async () => new TableSource(this.file, await this.conn(), o));
     }
     return new TableSource(this.file, await this.conn(), o);
   }

@@ -337,6 +337,11 @@ export class TableSource implements ResponseSource {
     return out;
   }
 
+  /** The first bad answer or empty id, for a reader that counted one (longParquet.ts). */
+  async firstBadCell(): Promise<GradusError> {
+    return this.locateBad(await this.prepare());
+  }
+
   /** Pass 1 counted a bad answer or an empty id: find the first one, with its line and column. */
   private locateBad(shape: Shape): Promise<GradusError> {
     return findBadCell(this.file, shape, (visit) => this.scan(visit), (index, name) => this.columnLabel(index, name));

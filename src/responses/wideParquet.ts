@@ -1,55 +1,32 @@
 /**
- * A wide Parquet table (one row per model, one column per item) read by hyparquet, a few hundred columns at a
- * time. DuckDB binds every query against the whole schema, so at 21,000 columns each batch cost most of a second
- * before a value moved (20 CPU-seconds for the table, twice hyparquet's), and one query over every column was
- * slower still. hyparquet plans a read over the metadata it is given, so each batch gets the metadata of its own
- * columns only (the byte offsets stay those of the file) and the whole table costs one pass over its values.
+ * A wide Parquet table (one row per model, one column per item). Item columns that parquetColumns.ts decodes (the
+ * common flat ones) go straight to answer codes, with no JS value per cell for the GC to collect; the id column,
+ * the cells an error names, and tables with any other column are read by hyparquet, a few hundred columns at a
+ * time. Not DuckDB: it binds every query against the whole schema, so at 21,000 columns each batch cost most of a
+ * second before a value moved, and one query over every column was slower still. hyparquet plans a read over the
+ * metadata it is given, so each batch gets the metadata of its own columns only (the byte offsets stay those of
+ * the file) and the whole table costs one pass over its values.
  */
-import zlib from 'node:zlib';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, type Compressors, type FileMetaData } from 'hyparquet';
-import type { Place } from '../errors.js';
-import { applyCodes, memoCoder, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
-import { checkUniqueNames } from './headerCheck.js';
+import fs from 'node:fs';
+import { parquetRead, type FileMetaData } from 'hyparquet';
+import { GradusError, type Place } from '../errors.js';
+import { applyCodes, applyPacked, memoCoder, PACK, newCounts, type FillCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
+import { answerMapper, columnSupported, COMPRESSORS, decodeChunk, readChunks, unreadable, type ParquetTable } from './parquetColumns.js';
+
+type BadCell = { row: number; column: number; raw: unknown };
+
+/**
+ * item columns decoded before their codes go to the matrix row by row: a column alone writes one byte per matrix
+ * row, a cache miss each, where a block of neighbouring items writes neighbouring bytes
+ */
+const BLOCK = 64;
 
 /** columns per read: small enough that a batch's decoded values stay a few MB per thousand rows */
 const BATCH = 500;
-
-/** hyparquet unpacks Snappy itself; gzip and Brotli come from node's zlib; a file in any other codec goes to DuckDB */
-const COMPRESSORS: Compressors = {
-  GZIP: (input) => zlib.gunzipSync(input),
-  BROTLI: (input) => zlib.brotliDecompressSync(input),
-};
-const CODECS = new Set(['UNCOMPRESSED', 'SNAPPY', ...Object.keys(COMPRESSORS)]);
-
-type Buffer = Awaited<ReturnType<typeof asyncBufferFromFile>>;
-
-export interface ParquetTable {
-  file: Buffer;
-  metadata: FileMetaData;
-  /** the column names, when every column is a plain (not nested) one; null otherwise */
-  names: string[] | null;
-}
-
-/** The file's footer, read once; a file hyparquet cannot read is left to DuckDB's reader and its messages. */
-export async function openParquet(path: string): Promise<ParquetTable | null> {
-  let table: ParquetTable;
-  try {
-    const file = await asyncBufferFromFile(path);
-    const metadata = await parquetMetadataAsync(file);
-    const leaves = metadata.schema.slice(1);
-    const flat = metadata.schema[0].num_children === leaves.length && leaves.every((s) => !s.num_children);
-    if (!metadata.row_groups.every((g) => g.columns.every((c) => CODECS.has(String(c.meta_data?.codec))))) return null;
-    table = { file, metadata, names: flat ? leaves.map((s) => s.name) : null };
-  } catch {
-    return null;
-  }
-  if (table.names) checkUniqueNames(table.names, { file: path });
-  return table;
-}
 
 export class WideParquetSource implements ResponseSource {
   readonly label: string;
@@ -102,11 +79,83 @@ export class WideParquetSource implements ResponseSource {
     const nI = b.nItems;
     const base = Float64Array.from({ length: rows }, (_, r) => b.modelIndex.get(this.modelIds ? this.modelIds[r] : String(r + 1))! * nI);
     const itemIx = Int32Array.from(this.names, (name) => b.itemIndex.get(name) ?? -1);
+    const first = this.idColumn ? 1 : 0;
+    const md = this.table.metadata;
+    const decodable = this.names.every((_, c) => c < first || columnSupported(md, c));
     const counts = newCounts();
+    let bad: BadCell | null;
+    try {
+      bad = decodable ? this.fillDecoded(b, threshold, base, itemIx, counts) : await this.fillGeneral(b, threshold, base, itemIx, counts);
+    } catch (e) {
+      throw e instanceof GradusError ? e : unreadable(this.file, e);
+    }
+    if (bad) throw this.badCell(bad.raw === undefined ? { ...bad, raw: await this.valueAt(bad.row, bad.column) } : bad);
+    return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
+  }
+
+  /**
+   * Item columns decoded by parquetColumns.ts, chunk by chunk: no JS value per cell. Returns the first bad cell in
+   * row order (its raw value to be read back by hyparquet), or null.
+   */
+  private fillDecoded(b: MatrixBuilder, threshold: number, base: Float64Array, itemIx: Int32Array, counts: FillCounts): BadCell | null {
+    const md = this.table.metadata;
+    const first = this.idColumn ? 1 : 0;
+    const mapper = answerMapper(threshold);
+    let bad: BadCell | null = null;
+    const fd = fs.openSync(this.table.path, 'r');
+    try {
+      let rowStart = 0;
+      for (const g of md.row_groups) {
+        const n = Number(g.num_rows);
+        const order = this.names.map((_, c) => c).filter((c) => c >= first);
+        order.sort((x, y) => Number(g.columns[x].meta_data!.data_page_offset) - Number(g.columns[y].meta_data!.data_page_offset));
+        const read = readChunks(fd, order.map((c) => g.columns[c].meta_data!));
+        const block = new Int32Array(BLOCK * n);
+        const packed = b.models.length * b.nItems * PACK < 2 ** 31 ? new Int32Array(BLOCK * n) : new Float64Array(BLOCK * n);
+        const items = new Int32Array(BLOCK);
+        const start = rowStart;
+        for (let from = 0; from < order.length; from += BLOCK) {
+          const w = Math.min(BLOCK, order.length - from);
+          for (let j = 0; j < w; j++) {
+            const c = order[from + j];
+            decodeChunk(read[from + j], g.columns[c].meta_data!, md.schema[1 + c], mapper, CODE_MISSING, block, j * n, CODE_BAD);
+            items[j] = itemIx[c];
+          }
+          for (let r = 0; r < n; r++) {
+            const cell = base[start + r];
+            for (let j = 0; j < w; j++) packed[r * w + j] = (cell + items[j]) * PACK + block[j * n + r];
+          }
+          const before = counts.bad;
+          applyPacked(b, packed, n * w, counts);
+          for (let j = 0; counts.bad > before && j < w; j++) {
+            const r = block.subarray(j * n, (j + 1) * n).indexOf(CODE_BAD);
+            const c = order[from + j];
+            if (r >= 0 && (!bad || start + r < bad.row || (start + r === bad.row && c < bad.column))) bad = { row: start + r, column: c, raw: undefined };
+          }
+        }
+        rowStart += n;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    return bad;
+  }
+
+  /** The cell at (row, column) as hyparquet reads it, for an error message. */
+  private async valueAt(row: number, column: number): Promise<unknown> {
+    let raw: unknown = null;
+    await this.read(column, column + 1, (_, start, values) => {
+      if (row >= start && row < start + values.length) raw = values[row - start];
+    });
+    return raw;
+  }
+
+  /** Any other flat columns, read by hyparquet a batch of columns at a time. */
+  private async fillGeneral(b: MatrixBuilder, threshold: number, base: Float64Array, itemIx: Int32Array, counts: FillCounts): Promise<BadCell | null> {
     const code = memoCoder(threshold);
     let codes = new Uint8Array(0);
     // columns are read in batches, so the first bad cell in row order is kept, not the first one met
-    let bad: { row: number; column: number; raw: unknown } | null = null;
+    let bad: BadCell | null = null;
     for (let from = this.idColumn ? 1 : 0; from < this.names.length; from += BATCH) {
       await this.read(from, Math.min(from + BATCH, this.names.length), (column, rowStart, values) => {
         const n = values.length;
@@ -127,11 +176,10 @@ export class WideParquetSource implements ResponseSource {
         applyCodes(b, codes, n, (r) => base[rowStart + r] + item, counts);
       });
     }
-    if (bad) throw this.badCell(bad);
-    return { rows: counts.rows, missing: counts.missing, fractional: counts.fractional };
+    return bad;
   }
 
-  private badCell({ row, column, raw }: { row: number; column: number; raw: unknown }) {
+  private badCell({ row, column, raw }: BadCell) {
     const name = this.names[column];
     return badItemError(typeof raw === 'bigint' ? Number(raw) : raw, name, { file: this.file, line: row + 1, column: `${column + 1} (${name})` });
   }
