@@ -7,7 +7,7 @@ import type { ResponseMatrix } from '../responses/matrix.js';
 import { evenRanges, f64 } from '../parallel/shared.js';
 import { serialRunner, type Runner } from '../parallel/runner.js';
 import { phase } from '../util/phase.js';
-import { ESTEP_TABLES, type EStepTables } from './estep.js';
+import { ESTEP_TABLES, type EStepSums, type EStepTables } from './estep.js';
 import { startIntercept, type EStepRunner } from './estepRunner.js';
 import { largestMoves, type Estimate, type Moving } from './estimate.js';
 import { layoutFor, pack, slots, unpack, cloneState, type Layout, type MmlState } from './layout.js';
@@ -78,11 +78,14 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   // Plain EM creeps where posteriors are sharp (rate near 1); at leaderboard scale each step costs seconds, so
   // there the fit stops at the PX-EM fixed point, and fit.json says so.
   const finishPlain = o.finish === 'plain' || (o.finish !== 'px' && o.nResponses * Q <= PLAIN_FINISH_WORK);
+  // runEm asks for the same x twice where PX-EM hands over to plain EM: the E-step is the same, so it is kept
+  let last: { x: Float64Array; sums: EStepSums } | null = null;
   const em = await runEm(
     pack(L, state),
     async (x, px, boost) => {
       const s = unpack(L, x, cloneState(state));
-      const sums = await run(await tables(s));
+      const sums = last?.x === x ? last.sums : await run(await tables(s));
+      last = { x, sums };
       const t = await mstep(setup, s, sums, px);
       // priors are part of the objective that EM climbs; the reported log-likelihood excludes them (below)
       const loglik = sums.loglik + logPriorTotal(setup, s);
