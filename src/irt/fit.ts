@@ -16,7 +16,7 @@ import { abilities, type AbilityMethod } from './abilities.js';
 import { toIrt, type Estimate } from './estimate.js';
 import { newPosteriors } from './estep.js';
 import { guessWindows, runnerEStep } from './estepRunner.js';
-import { latentPass } from './latentStep.js';
+import { LATENT_MIN_MODELS, latentPass } from './latentStep.js';
 import { heldOutMetrics, ITEM_FIT } from './fitStats.js';
 import { fitJoint } from './joint.js';
 import { fitMml } from './mml.js';
@@ -206,7 +206,7 @@ async function estimate(m: ResponseMatrix, o: FitOptions, model: ItemModel, meth
   const data = { nItems: m.items.length, Q, offsets: bm.offsets, index: bm.index, value: bm.value };
   const post = newPosteriors(m.models.length, Q);
   const estep = runnerEStep(runner, { ...data, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, windows, post);
-  const latent = latentPass(runner, data, post);
+  const latent = m.models.length >= LATENT_MIN_MODELS ? latentPass(runner, data, post) : undefined;
   return fitMml(m, variation, { ...common, quadpts: Q, estep, latent, runner, nResponses: bm.index.length, finish: o.finish });
 }
 

@@ -33,6 +33,18 @@ const WIDTH = 5;
 /** the longest move taken in one step, in θ (μ) and in log τ: the grid likelihood is not quadratic beyond */
 const MAX_MU = 0.1;
 const MAX_LOG_TAU = 0.05;
+/**
+ * Where the curvature along μ exceeds the prior's this many times, the data pin the latent scale themselves (items
+ * at the slope bound, the priors of items without variation; MATH Level 5: ×100): there the profile has kinks, a
+ * Newton step led a 2pl fit into a lower maximum (−42473.8 against plain EM's −42472.6), and EM is not slow. No move.
+ */
+const PINNED = 10;
+/**
+ * Fewer models than this take plain EM: their prior pins the latent scale weakly against the grid's bumps, the
+ * likelihood has several maxima along it (ChemBench's 22 models, 1pl: −30865.0, −30867.2 and −30868.7, reached
+ * from three paths), and a Newton step jumps between them; with so few models plain EM costs little anyway.
+ */
+export const LATENT_MIN_MODELS = 100;
 
 export interface LatentCtx extends EStepData, Posteriors {
   /** a_i (y − P_i(θ_q)) at [(2i + y)·Q + q] */
@@ -97,7 +109,9 @@ export function latentPass(runner: Runner, data: EStepData, post: Posteriors): L
 export async function latentNewton(c: MmlSetup, s: MmlState, sums: EStepSums, pass: LatentPass): Promise<LatentMove> {
   if (c.model === '3pl') return NO_MOVE;
   const { g, exact, prior } = await latentDerivatives(c, s, sums, pass);
-  const H = exact[0] >= prior[0] && exact[0] * exact[2] > exact[1] * exact[1] ? exact : prior;
+  const definite = exact[0] >= prior[0] && (c.model === 'rasch' || exact[0] * exact[2] > exact[1] * exact[1]);
+  if (definite && exact[0] > PINNED * prior[0]) return NO_MOVE;
+  const H = definite ? exact : prior;
   if (c.model === 'rasch') return { mu: clamp(g.mu / H[0], MAX_MU), logTau: 0 };
   const det = H[0] * H[2] - H[1] * H[1];
   return { mu: clamp((H[2] * g.mu - H[1] * g.tau) / det, MAX_MU), logTau: clamp((H[0] * g.tau - H[1] * g.mu) / det, MAX_LOG_TAU) };
@@ -146,7 +160,25 @@ export async function latentDerivatives(c: MmlSetup, s: MmlState, sums: EStepSum
     eTh += m[j + 1];
   }
   // minus the Hessian of ℓ along (μ, log τ); log τ's second derivative has the term Σ E[θh] as z is linear in τ, not log τ
-  return { g, exact: [k0 - v00, k1 - v01, k2 - eTh - v11], prior: priorCurvature(sums, nodes, Math.exp(s.logVar)) };
+  const p = itemPriorCurvature(c, s, stretch);
+  return { g, exact: [k0 - v00 + p.mu, k1 - v01, k2 - eTh - v11 + p.tau], prior: priorCurvature(sums, nodes, Math.exp(s.logVar)) };
+}
+
+/**
+ * The items' own priors (on items without variation: d ~ N(0, σ_d²), log a ~ N(0, σ_a²)) are not invariant under
+ * the shift and stretch: they add a²/σ_d² and 1/σ_a² to the curvature (MATH Level 5, 119 such items: 100 times
+ * the latent prior's), and a step that left them out overshot and was undone, cycle after cycle.
+ */
+function itemPriorCurvature(c: MmlSetup, s: MmlState, stretch: boolean): { mu: number; tau: number } {
+  let mu = 0;
+  let tau = 0;
+  for (let i = 0; i < c.nI; i++) {
+    const p = c.priors[i];
+    if (!c.variation.n[i]) continue;
+    if (p.dSd) mu += (s.a[i] * s.a[i]) / (p.dSd * p.dSd);
+    if (stretch && p.logASd) tau += 1 / (p.logASd * p.logASd);
+  }
+  return { mu, tau };
 }
 
 /**
