@@ -8,7 +8,8 @@ import type { ResponseMatrix } from '../src/responses/matrix.js';
 import { serialRunner } from '../src/parallel/runner.js';
 import { ESTEP_TABLES, estep, fillItemRows, newPosteriors } from '../src/irt/estep.js';
 import { guessWindows, runnerEStep } from '../src/irt/estepRunner.js';
-import { latentDerivatives, latentPass, moveLatent } from '../src/irt/latentStep.js';
+import { LATENT_MIN_MODELS, latentDerivatives, latentPass, moveLatent } from '../src/irt/latentStep.js';
+import { fitIrt } from '../src/irt/fit.js';
 import { layoutFor, type MmlState } from '../src/irt/layout.js';
 import { fitMml } from '../src/irt/mml.js';
 import { freeOf, mmlItemPriors, type MmlSetup } from '../src/irt/mstep.js';
@@ -82,14 +83,14 @@ describe('the latent Newton step of plain EM (latentStep.ts)', () => {
     for (let k = 1; k < plainPhase.length; k++) assert.ok(plainPhase[k] >= plainPhase[k - 1] - 1e-15, `objective fell at ${k}: ${plainPhase[k - 1]} → ${plainPhase[k]}`);
   });
 
-  /** MML with and without the latent step (o.latent), on the same E-step. */
-  async function bothWays(m: ResponseMatrix, model: ItemModel): Promise<Array<{ loglik: number; iterations: number; b: Float64Array }>> {
+  /** MML with and without the latent step (o.latent), on the same E-step; without it to a tighter tolerance unless `sameTol`. */
+  async function bothWays(m: ResponseMatrix, model: ItemModel, sameTol = false): Promise<Array<{ loglik: number; iterations: number; b: Float64Array }>> {
     const { bm, variation, data, bi } = await parts(m);
     const out = [];
     for (const withStep of [true, false]) {
       const post = newPosteriors(m.models.length, Q);
       const estepRun = runnerEStep(serialRunner, { ...data, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, guessWindows(bm, variation, nodes), post);
-      const est = await fitMml(m, variation, { model, estep: estepRun, latent: withStep ? latentPass(serialRunner, data, post) : undefined, nResponses: bm.index.length, tol: withStep ? undefined : 1e-6, maxIter: 3000 });
+      const est = await fitMml(m, variation, { model, estep: estepRun, latent: withStep ? latentPass(serialRunner, data, post) : undefined, nResponses: bm.index.length, tol: withStep || sameTol ? undefined : 1e-6, maxIter: 3000 });
       assert.ok(est.converged);
       out.push({ loglik: est.loglik, iterations: est.iterations, b: Float64Array.from(est.d, (d, i) => -d / est.a[i]) });
     }
@@ -108,5 +109,13 @@ describe('the latent Newton step of plain EM (latentStep.ts)', () => {
     const { matrix } = await readResponses(path.join(SHARED, 'openllm-v2/musr.responses.csv'));
     const [fast, plain] = await bothWays(matrix, 'rasch');
     assert.ok(Math.abs(fast.loglik - plain.loglik) < 1e-3, `${fast.loglik} vs ${plain.loglik}`);
+  });
+
+  test('ChemBench (../shared/data), 22 models, 1pl: fitIrt leaves the step out (LATENT_MIN_MODELS) and finds the maximum plain EM finds, to the bit', { skip: hasShared ? false : 'no ../shared/data' }, async () => {
+    const { matrix } = await readResponses(path.join(SHARED, 'chembench/chembench.responses.csv'));
+    assert.ok(matrix.models.length < LATENT_MIN_MODELS);
+    const fit = await fitIrt(matrix, { model: '1pl', method: 'mml' });
+    const [, plain] = await bothWays(matrix, '1pl', true);
+    assert.equal(fit.info.loglik, plain.loglik);
   });
 });
