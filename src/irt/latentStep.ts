@@ -2,10 +2,10 @@
  * A Newton step on the latent location and scale for plain EM, on the grid likelihood itself.
  * With thousands of answers per model the complete data pin every item down hard, while the observed data pin the
  * latent scale (a common shift μ of θ, d += a·μ, and where slopes are free a common stretch τ, a ×= τ) only through
- * the N(0, σ²) prior and the grid: plain EM moves along these directions at a rate near 1 (2,000 × 1,000: ~0.993,
- * 50 of rasch's 59 EM steps), and on a grid coarser than the posteriors their profile is bumpy (2pl: four times the
- * prior's curvature at the maximum), which defeats SQUAREM's single step length and a Newton step on the prior's
- * curvature alike. PX-EM moves them fast but maps back as if the grid moved with θ, so it stops ~0.05 in b off the
+ * the N(0, σ²) prior and the grid: plain EM moves along these directions at a rate near 1 (one minus the ratio of
+ * the prior's information to the items'), and on a grid coarser than the posteriors their profile is bumpy (its
+ * curvature at the maximum several times the prior's), which defeats SQUAREM's single step length and a Newton step
+ * on the prior's curvature alike. PX-EM moves them fast but maps back as if the grid moved with θ, so it stops ~0.05 in b off the
  * grid maximum. So here both the gradient and the curvature along (μ, log τ) are exact: with h_jq = ∂ log L_j(θ_q)/∂μ
  * = Σ_i a_i (y_ij − P_i(θ_q)) and w_jq model j's posterior, ℓ'' = Σ_j (E_w[∂² log L] + Var_w[∂ log L]); the first
  * term comes from the E-step's expected counts, the second from one pass over the answers on each model's window.
@@ -35,14 +35,14 @@ const MAX_MU = 0.1;
 const MAX_LOG_TAU = 0.05;
 /**
  * Where the curvature along μ exceeds the prior's this many times, the data pin the latent scale themselves (items
- * at the slope bound, the priors of items without variation; MATH Level 5: ×100): there the profile has kinks, a
- * Newton step led a 2pl fit into a lower maximum (−42473.8 against plain EM's −42472.6), and EM is not slow. No move.
+ * at the slope bound, the priors of items without variation, as on MATH Level 5): there the profile has kinks, a
+ * Newton step can lead into a lower maximum than plain EM's, and EM is not slow along it. No move.
  */
 const PINNED = 10;
 /**
  * Fewer models than this take plain EM: their prior pins the latent scale weakly against the grid's bumps, the
- * likelihood has several maxima along it (ChemBench's 22 models, 1pl: −30865.0, −30867.2 and −30868.7, reached
- * from three paths), and a Newton step jumps between them; with so few models plain EM costs little anyway.
+ * likelihood can have several maxima along it (ChemBench's 22 models, 1pl), and a Newton step jumps between them;
+ * with so few models plain EM costs little anyway.
  */
 export const LATENT_MIN_MODELS = 100;
 
@@ -166,8 +166,7 @@ export async function latentDerivatives(c: MmlSetup, s: MmlState, sums: EStepSum
 
 /**
  * The items' own priors (on items without variation: d ~ N(0, σ_d²), log a ~ N(0, σ_a²)) are not invariant under
- * the shift and stretch: they add a²/σ_d² and 1/σ_a² to the curvature (MATH Level 5, 119 such items: 100 times
- * the latent prior's), and a step that left them out overshot and was undone, cycle after cycle.
+ * the shift and stretch: they add a²/σ_d² and 1/σ_a² to the curvature.
  */
 function itemPriorCurvature(c: MmlSetup, s: MmlState, stretch: boolean): { mu: number; tau: number } {
   let mu = 0;
