@@ -15,12 +15,12 @@ export type EStepRunner = (tables: EStepTables, moments?: PosteriorMoments) => P
 /**
  * The E-step's two kernels spread over a runner's threads: posteriors by model ranges, expected counts by item
  * ranges; the sums over models are added here in model order, so the result does not depend on the runner's size.
+ * The posteriors of the last E-step stay in `post` (for latentStep's pass).
  */
-export function runnerEStep(runner: Runner, data: EStepData & ByItem, win?: Int32Array): EStepRunner {
+export function runnerEStep(runner: Runner, data: EStepData & ByItem, win?: Int32Array, post = newPosteriors(data.offsets.length - 1, data.Q)): EStepRunner {
   const nM = data.offsets.length - 1;
   const modelRanges = balancedRanges(data.offsets, runner.size);
   const itemRanges = balancedRanges(data.iOffsets, runner.size);
-  const post = newPosteriors(nM, data.Q);
   return async (t, moments) => {
     await runner.run(ESTEP_POSTERIORS, modelRanges, () => ({ ...data, ...t, ...post, ...(moments ?? {}), win }));
     const sums: EStepSums = { loglik: 0, rn: f64(2 * data.nItems * data.Q), nq: new Float64Array(data.Q) };

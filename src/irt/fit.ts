@@ -14,7 +14,9 @@ import { runnerFor } from '../parallel/pool.js';
 import type { Runner } from '../parallel/runner.js';
 import { abilities, type AbilityMethod } from './abilities.js';
 import { toIrt, type Estimate } from './estimate.js';
+import { newPosteriors } from './estep.js';
 import { guessWindows, runnerEStep } from './estepRunner.js';
+import { LATENT_MIN_MODELS, latentPass } from './latentStep.js';
 import { heldOutMetrics, ITEM_FIT } from './fitStats.js';
 import { fitJoint } from './joint.js';
 import { fitMml } from './mml.js';
@@ -201,8 +203,11 @@ async function estimate(m: ResponseMatrix, o: FitOptions, model: ItemModel, meth
   const { bm, bi } = views;
   const Q = o.quadpts ?? DEFAULTS.quadpts;
   const windows = guessWindows(bm, variation, grid(Q, DEFAULTS.thetaLimit));
-  const estep = runnerEStep(runner, { nItems: m.items.length, Q, offsets: bm.offsets, index: bm.index, value: bm.value, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, windows);
-  return fitMml(m, variation, { ...common, quadpts: Q, estep, runner, nResponses: bm.index.length, finish: o.finish });
+  const data = { nItems: m.items.length, Q, offsets: bm.offsets, index: bm.index, value: bm.value };
+  const post = newPosteriors(m.models.length, Q);
+  const estep = runnerEStep(runner, { ...data, iOffsets: bi.offsets, iIndex: bi.index, iValue: bi.value }, windows, post);
+  const latent = m.models.length >= LATENT_MIN_MODELS ? latentPass(runner, data, post) : undefined;
+  return fitMml(m, variation, { ...common, quadpts: Q, estep, latent, runner, nResponses: bm.index.length, finish: o.finish });
 }
 
 /** Hide a seeded share of the observed responses; the fit never sees them. */

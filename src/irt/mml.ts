@@ -7,7 +7,7 @@ import type { ResponseMatrix } from '../responses/matrix.js';
 import { evenRanges, f64 } from '../parallel/shared.js';
 import { serialRunner, type Runner } from '../parallel/runner.js';
 import { phase } from '../util/phase.js';
-import { ESTEP_TABLES, type EStepTables } from './estep.js';
+import { ESTEP_TABLES, type EStepSums, type EStepTables } from './estep.js';
 import { startIntercept, type EStepRunner } from './estepRunner.js';
 import { largestMoves, type Estimate, type Moving } from './estimate.js';
 import { layoutFor, pack, slots, unpack, cloneState, type Layout, type MmlState } from './layout.js';
@@ -18,6 +18,7 @@ import { itemSteps } from './mstepItems.js';
 import { DEFAULTS, heldFiniteText, MML_PRIORS, PLAIN_FINISH_WORK, priorsText } from './priors.js';
 import { grid, logNormalWeights } from './quadrature.js';
 import { runEm } from './squarem.js';
+import { latentNewton, moveLatent, type LatentPass } from './latentStep.js';
 import { extremeIndices, type ItemVariation } from './variation.js';
 
 export interface MmlOptions {
@@ -37,6 +38,8 @@ export interface MmlOptions {
   estep: EStepRunner;
   /** the threads of the item tables and the items' M-step (the E-step's own are in `estep`); default this thread */
   runner?: Runner;
+  /** plain EM's Newton step on the latent location and scale (latentStep.ts) reads the E-step's posteriors through this */
+  latent?: LatentPass;
   /** answers × grid points decide how EM finishes (see PLAIN_FINISH_WORK) */
   nResponses: number;
   onIteration?: (it: number, loglik: number, change: number) => void;
@@ -75,15 +78,25 @@ export async function fitMml(m: ResponseMatrix, variation: ItemVariation, o: Mml
   // Plain EM creeps where posteriors are sharp (rate near 1); at leaderboard scale each step costs seconds, so
   // there the fit stops at the PX-EM fixed point, and fit.json says so.
   const finishPlain = o.finish === 'plain' || (o.finish !== 'px' && o.nResponses * Q <= PLAIN_FINISH_WORK);
+  // runEm asks for the same x twice where PX-EM hands over to plain EM: the E-step is the same, so it is kept
+  let last: { x: Float64Array; sums: EStepSums } | null = null;
   const em = await runEm(
     pack(L, state),
-    async (x, px) => {
+    async (x, px, boost) => {
       const s = unpack(L, x, cloneState(state));
-      const sums = await run(await tables(s));
-      const next = pack(L, await mstep(setup, s, sums, px));
-      phase('mml: EM step');
+      const sums = last?.x === x ? last.sums : await run(await tables(s));
+      last = { x, sums };
+      const t = await mstep(setup, s, sums, px);
       // priors are part of the objective that EM climbs; the reported log-likelihood excludes them (below)
-      return { next, loglik: sums.loglik + logPriorTotal(setup, s) };
+      const loglik = sums.loglik + logPriorTotal(setup, s);
+      if (px || !o.latent || !boost) {
+        phase('mml: EM step');
+        return { next: pack(L, t), loglik };
+      }
+      const plain = pack(L, t);
+      moveLatent(t, await latentNewton(setup, s, sums, o.latent), boost);
+      phase('mml: EM step');
+      return { next: pack(L, t), loglik, plain };
     },
     {
       tol: o.tol ?? DEFAULTS.tol,

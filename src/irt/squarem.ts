@@ -1,12 +1,28 @@
 /**
  * The EM loop of MML with the SQUAREM accelerator (Varadhan & Roland 2008) and a monotonicity guard, starting
- * parameter-expanded (PX-EM) and finishing plain. Generic over the EM map: `em(x, px)` is one E-step and M-step
- * from the packed parameters x, with the objective (log-likelihood plus log priors) at x.
+ * parameter-expanded (PX-EM) and finishing plain. Generic over the EM map: `em(x, px, boost)` is one E-step and
+ * M-step from the packed parameters x, with the objective (log-likelihood plus log priors) at x; in plain EM it may
+ * add a move of its own (mml.ts: the latent Newton step), scaled by `boost`, and then also return `plain`, the
+ * M-step's point without it. A move that lowered the objective (seen at the next E-step) is undone: EM goes on from
+ * that plain point, and later moves are shortened (BOOST_CUT), so the objective never falls.
  */
 import { PLATEAU_CYCLES, PLATEAU_PARAM, PX_MAX_STEPS, PX_UNTIL } from './priors.js';
 import { ChangeTrail } from './changeTrail.js';
 
-export type EmMap = (x: Float64Array, px: boolean) => Promise<{ next: Float64Array; loglik: number }>;
+export type EmMap = (x: Float64Array, px: boolean, boost: number) => Promise<EmStep>;
+
+export interface EmStep {
+  next: Float64Array;
+  loglik: number;
+  /** the M-step's point before the map's own move, where it made one */
+  plain?: Float64Array;
+}
+
+/** a move that lowered the objective shortens later ones by this factor, and below BOOST_MIN they stop */
+const BOOST_CUT = 4;
+const BOOST_MIN = 1 / 64;
+/** the objective's relative rounding noise: a fall below this is not a fall */
+const FALL_REL = 1e-12;
 
 export interface EmOptions {
   tol: number;
@@ -42,11 +58,24 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
   let stepMax = 4;
   let px = true;
   let flat = 0;
+  let boost = o.accelerate ? 1 : 0;
+  // the step that led to x: its objective, and its plain point to fall back on
+  let from: EmStep | null = null;
   let lastStep: Float64Array = new Float64Array(x0.length);
   const trail = new ChangeTrail();
+  const fell = (s: EmStep, before: EmStep) => s.loglik < before.loglik - FALL_REL * Math.abs(before.loglik);
+  const undo = (before: EmStep) => {
+    x = before.plain!;
+    from = null;
+    boost = boost / BOOST_CUT < BOOST_MIN ? 0 : boost / BOOST_CUT;
+  };
   while (iterations < o.maxIter) {
-    const s1 = await em(x, px);
+    const s1 = await em(x, px, boost);
     iterations++;
+    if (from?.plain && fell(s1, from)) {
+      undo(from);
+      continue;
+    }
     const change1 = maxAbsDiff(s1.next, x);
     if (px && ((o.finishPlain && change1 < PX_UNTIL) || iterations > PX_MAX_STEPS)) {
       px = false;
@@ -64,26 +93,32 @@ export async function runEm(x0: Float64Array, em: EmMap, o: EmOptions): Promise<
     if (!o.accelerate || iterations + 2 > o.maxIter) {
       lastStep = diff(s1.next, x);
       x = s1.next;
+      from = s1;
       trail.push(lastChange);
       flat = !px && lastLlChange < o.tolLoglik && lastChange < PLATEAU_PARAM * o.tol ? flat + 1 : 0;
       if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep, contraction: NaN };
       continue;
     }
-    const s2 = await em(s1.next, px);
+    const s2 = await em(s1.next, px, boost);
     iterations++;
+    if (s1.plain && fell(s2, s1)) {
+      undo(s1);
+      continue;
+    }
     const { xp, atCap } = extrapolate(x, s1.next, s2.next, stepMax);
-    const s3 = await em(xp, px).catch(() => null);
+    const s3 = await em(xp, px, boost).catch(() => null);
     iterations++;
     // Keep the extrapolation only when it did not lower the objective (monotone EM), else the plain second step.
     const kept = s3 && Number.isFinite(s3.loglik) && s3.loglik >= s2.loglik - 1e-9 && s3.next.every(Number.isFinite);
-    const [from, to] = kept ? [xp, s3] : [s1.next, s2];
+    const [start, to] = kept ? [xp, s3] : [s1.next, s2];
     if (kept && atCap) stepMax *= 4;
     if (!kept) stepMax = Math.max(1, stepMax / 4);
-    lastChange = maxAbsDiff(to.next, from);
+    lastChange = maxAbsDiff(to.next, start);
     lastLlChange = Math.abs(to.loglik - lastLl);
     lastLl = to.loglik;
-    lastStep = diff(to.next, from);
+    lastStep = diff(to.next, start);
     x = to.next;
+    from = to;
     trail.push(lastChange);
     flat = !px && lastLlChange < o.tolLoglik && lastChange < PLATEAU_PARAM * o.tol ? flat + 1 : 0;
     if (flat >= PLATEAU_CYCLES) return { x, iterations, converged: true, lastChange, lastLoglikChange: lastLlChange, plateau: true, lastStep, contraction: NaN };
