@@ -123,10 +123,14 @@ describe('long CSV/TSV, read by the byte reader', () => {
     assert.ok(ours.models.includes('two\nlines'));
   });
 
-  test('CRLF line ends and a byte-order mark', async () => {
+  test('CRLF line ends, a byte-order mark, no final line end, blank lines', async () => {
     const text = table(plain, 20).replace(/\n/g, '\r\n');
     const ours = await sameAsDuck(write(dir, 'crlf.csv', '\ufeff' + text), SMALL_PARTS);
     assert.deepEqual(ours, await sameAsDuck(write(dir, 'lf.csv', table(plain, 20)), SMALL_PARTS));
+    assert.deepEqual(ours, await sameAsDuck(write(dir, 'no-final-newline.csv', table(plain, 20).trimEnd()), SMALL_PARTS));
+    const blank = table(plain, 20).split('\n');
+    blank.splice(40, 0, '', '');
+    assert.deepEqual(ours, await sameAsDuck(write(dir, 'blank-lines.csv', blank.join('\n')), SMALL_PARTS));
   });
 
   test('TSV with quoted tabs, and gzip', async () => {
@@ -166,6 +170,13 @@ describe('long CSV/TSV, read by the byte reader', () => {
     lines[lines.length - 1] = 'plain-c,"q3,1';
     const open = write(dir, 'open.csv', lines.join('\n'));
     await assert.rejects(readWith(await longText(open, SMALL_PARTS)), new RegExp(`open\\.csv, line ${lines.length}: this line does not parse as CSV \\(a quoted field is never closed\\)`));
+  });
+
+  test('ids are kept as written, where DuckDB\'s sniffer read a column of numbers as numbers', async () => {
+    const file = write(dir, 'numbers.csv', 'model,item,correct\n007,1.50,1\n8,2.0,0\n');
+    assert.deepEqual(await (await longText(file, SMALL_PARTS)).ids(), { models: ['007', '8'], items: ['1.50', '2.0'] });
+    // the DuckDB path typed the item column DOUBLE and cast it back: 1.50 became 1.5
+    assert.deepEqual((await new TableSource(file, duck.conn).ids()).items.sort(), ['1.5', '2.0']);
   });
 
   test('a file of a header only has no responses', async () => {

@@ -48,18 +48,19 @@ export interface LongPart {
   error: { problem: string; hint: string; line: number } | null;
 }
 
-function grown<T extends Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
+function grown<T extends Uint16Array | Uint32Array | Uint8Array | Float64Array>(a: T, need: number): T {
   if (need <= a.length) return a;
   const b = new (a.constructor as new (n: number) => T)(Math.max(need, 2 * a.length));
   b.set(a as never);
   return b;
 }
 
-function narrow(a: Uint32Array, n: number, count: number): Uint16Array | Uint32Array {
-  if (count > 1 << 16) return a.slice(0, n);
-  const out = new Uint16Array(n);
-  out.set(a.subarray(0, n));
-  return out;
+/** Id numbers as 16 bits while they fit (5 bytes a row kept until the fill, not 9), else 32. */
+function wide(a: Uint16Array | Uint32Array, count: number): Uint16Array | Uint32Array {
+  if (count <= 1 << 16 || a instanceof Uint32Array) return a;
+  const b = new Uint32Array(a.length);
+  b.set(a);
+  return b;
 }
 
 export class LongRows {
@@ -71,9 +72,9 @@ export class LongRows {
   /** per item: the item that followed it last time; tables list each model's items in the same order, mostly */
   private nextItem = new Int32Array(64).fill(-1);
   private readonly parse = memoAnswers();
-  private models = new Uint32Array(1 << 16);
-  private items = new Uint32Array(1 << 16);
-  private codes = new Uint8Array(1 << 16);
+  private models: Uint16Array | Uint32Array = new Uint16Array(1 << 20);
+  private items: Uint16Array | Uint32Array = new Uint16Array(1 << 20);
+  private codes = new Uint8Array(1 << 20);
   private scores = new Float64Array(64);
   private n = 0;
   private nScores = 0;
@@ -110,7 +111,10 @@ export class LongRows {
     const last = this.lastModel;
     if (last >= 0 && this.modelIds.is(last, r.buf, r.starts[k], r.ends[k])) return last;
     const m = this.modelIds.idOf(r, k);
-    if (m >= this.emptyModel.length) this.emptyModel = grown(this.emptyModel, m + 1);
+    if (m >= this.emptyModel.length) {
+      this.emptyModel = grown(this.emptyModel, m + 1);
+      this.models = wide(this.models, m + 1);
+    }
     if (m === this.modelIds.count - 1 && this.modelIds.texts[m].trim() === '') this.emptyModel[m] = 1;
     this.lastModel = m;
     return m;
@@ -128,6 +132,7 @@ export class LongRows {
         const next = new Int32Array(this.emptyItem.length).fill(-1);
         next.set(this.nextItem);
         this.nextItem = next;
+        this.items = wide(this.items, i + 1);
       }
       if (i === this.itemIds.count - 1 && this.itemIds.texts[i].trim() === '') this.emptyItem[i] = 1;
       if (last >= 0) this.nextItem[last] = i;
@@ -161,8 +166,8 @@ export class LongRows {
     const n = this.n;
     const part: LongPart = {
       n,
-      models: narrow(this.models, n, this.modelIds.count),
-      items: narrow(this.items, n, this.itemIds.count),
+      models: this.models.slice(0, n),
+      items: this.items.slice(0, n),
       codes: this.codes.slice(0, n),
       scores: this.scores.slice(0, this.nScores),
       newModels: this.modelIds.texts.slice(this.sentModels),

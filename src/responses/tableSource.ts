@@ -1,5 +1,6 @@
 /**
- * Long and wide tables (CSV, TSV, JSONL, Parquet, each optionally gzipped) read through DuckDB, so that a
+ * Long and wide tables (JSONL, Parquet, each optionally gzipped; CSV and TSV where openTable.ts sends them here,
+ * as a headerless table named long) read through DuckDB, so that a
  * 75-million-row leaderboard dump streams in chunks of typed columns and never becomes one JS object per response.
  * Pass 1 collects the distinct ids; pass 2 maps them to indices through ENUM types over those lists (once per distinct id,
  * not per answer) and streams one-byte answer codes, counted and set as whole typed columns (cellCodes.ts).
