@@ -179,6 +179,13 @@ describe('long CSV/TSV, read by the byte reader', () => {
     assert.deepEqual((await new TableSource(file, duck.conn).ids()).items.sort(), ['1.5', '2.0']);
   });
 
+  test('a gzipped table cut short is named as such, not read in part', async () => {
+    const whole = write(dir, 'cut.csv.gz', table(plain, 200));
+    const bytes = fs.readFileSync(whole);
+    fs.writeFileSync(whole, bytes.subarray(0, bytes.length - 40));
+    await assert.rejects(readWith(await longText(whole, SMALL_PARTS)), /cut\.csv\.gz: the gzip data ends early/);
+  });
+
   test('a file of a header only has no responses', async () => {
     await sameError(write(dir, 'header.csv', 'model,item,correct\n'), SMALL_PARTS, /header\.csv: the file has a header but no responses/);
   });
