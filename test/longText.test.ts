@@ -186,6 +186,19 @@ describe('long CSV/TSV, read by the byte reader', () => {
     await assert.rejects(readWith(await longText(whole, SMALL_PARTS)), /cut\.csv\.gz: the gzip data ends early/);
   });
 
+  test('more than 65,536 distinct items: id numbers past 16 bits', async () => {
+    const lines = ['model,item,correct'];
+    for (let i = 0; i < 70_000; i++) lines.push(`m${i % 3},i${i},${i % 7 === 0 ? '' : i % 2}`);
+    const file = write(dir, 'many-items.csv', lines.join('\n') + '\n');
+    // one numberer sees all 70,000 (two workers would each number about half)
+    const ours = await sameAsDuck(file, { threads: 1 });
+    assert.deepEqual(await readWith(await longText(file, { threads: 2, partBytes: 64 << 10 })), ours);
+    assert.equal(ours.items.length, 70_000);
+    // 69999 % 3 === 0: m0 answered it (69999 is odd: right), m2 did not
+    assert.equal(ours.data[ours.items.indexOf('i69999')], 1);
+    assert.equal(ours.data[2 * 70_000 + ours.items.indexOf('i69999')], MISSING);
+  });
+
   test('a file of a header only has no responses', async () => {
     await sameError(write(dir, 'header.csv', 'model,item,correct\n'), SMALL_PARTS, /header\.csv: the file has a header but no responses/);
   });

@@ -111,11 +111,11 @@ export class LongRows {
     const last = this.lastModel;
     if (last >= 0 && this.modelIds.is(last, r.buf, r.starts[k], r.ends[k])) return last;
     const m = this.modelIds.idOf(r, k);
-    if (m >= this.emptyModel.length) {
+    if (m === this.modelIds.count - 1) {
       this.emptyModel = grown(this.emptyModel, m + 1);
+      this.emptyModel[m] = this.modelIds.texts[m].trim() === '' ? 1 : 0;
       this.models = wide(this.models, m + 1);
     }
-    if (m === this.modelIds.count - 1 && this.modelIds.texts[m].trim() === '') this.emptyModel[m] = 1;
     this.lastModel = m;
     return m;
   }
@@ -127,14 +127,16 @@ export class LongRows {
     if (guess >= 0 && this.itemIds.is(guess, r.buf, r.starts[k], r.ends[k])) i = guess;
     else {
       i = this.itemIds.idOf(r, k);
-      if (i >= this.emptyItem.length) {
+      if (i === this.itemIds.count - 1) {
         this.emptyItem = grown(this.emptyItem, i + 1);
-        const next = new Int32Array(this.emptyItem.length).fill(-1);
-        next.set(this.nextItem);
-        this.nextItem = next;
+        this.emptyItem[i] = this.itemIds.texts[i].trim() === '' ? 1 : 0;
+        if (i >= this.nextItem.length) {
+          const next = new Int32Array(this.emptyItem.length).fill(-1);
+          next.set(this.nextItem);
+          this.nextItem = next;
+        }
         this.items = wide(this.items, i + 1);
       }
-      if (i === this.itemIds.count - 1 && this.itemIds.texts[i].trim() === '') this.emptyItem[i] = 1;
       if (last >= 0) this.nextItem[last] = i;
     }
     this.lastItem = i;
