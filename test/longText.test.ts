@@ -147,6 +147,11 @@ describe('long CSV/TSV, read by the byte reader', () => {
     await sameError(file, SMALL_PARTS, /bad\.csv, line 102, column 3 \(correct\): the answer "maybe" is not a number/);
     lines[101] = 'plain-c,q77,1.5';
     await sameError(write(dir, 'bad2.csv', lines.join('\n')), SMALL_PARTS, /line 102, column 3 \(correct\): the score "1.5" lies outside \[0, 1\]/);
+    // after ids with line breaks in them (rows of "two\nlines" come before): lines are counted, not records
+    const broken = table(MODELS, 30).split('\n');
+    const at = broken.findIndex((l, k) => k > 150 && l.startsWith('d,'));
+    broken[at] = 'd,q77,maybe';
+    await sameError(write(dir, 'bad3.csv', broken.join('\n')), { threads: 2, partBytes: 1500 }, new RegExp(`bad3\\.csv, line ${at + 1}, column 3`));
   });
 
   test('an empty id, even after a bad answer: the first problem in file order is named', async () => {
