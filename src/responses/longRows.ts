@@ -202,12 +202,11 @@ export interface RangeTask {
 
 /** Reads one byte range into `rows` and takes it as a part; a line that does not parse ends the part. */
 export function readRange(rows: LongRows, task: RangeTask, from: number, to: number): LongPart {
-  let header = from === 0;
+  let header = true;
+  // only the first range holds the header; the others hand each record straight to the rows (no call between)
+  const visit = from > 0 ? rows.add : (r: RecordView) => (header ? void (header = false) : rows.add(r));
   try {
-    const end = eachRecordInRange(task.file, task.delimiter, from, to, (r) => {
-      if (header) header = false;
-      else rows.add(r);
-    });
+    const end = eachRecordInRange(task.file, task.delimiter, from, to, visit);
     return rows.take(end.lines, end.unfinished, null);
   } catch (e) {
     if (!(e instanceof GradusError)) throw e;
