@@ -76,25 +76,38 @@ export function cutAtLineEnds(file: string, size: number, partBytes: number): Ar
   return cuts.map((from, k) => [from, k + 1 < cuts.length ? cuts[k + 1] : size]);
 }
 
-/** The parts read by workers, up to the first that does not parse; null when a cut fell inside a quoted field. */
+/**
+ * The parts read by workers, up to the first that does not parse; null when a cut fell inside a quoted field.
+ * Each worker takes the next range as soon as it is free (on a busy machine one waits less for the other); ranges
+ * go out in file order, so each worker numbers its ids in file order too, as the ids step reads them.
+ */
 async function readInWorkers(task: RangeTask, ranges: Array<[number, number]>, threads: number): Promise<SourcedPart[] | null> {
   const pool = new WorkerPool(WORKER, Math.min(threads, ranges.length));
-  const out: SourcedPart[] = [];
-  try {
-    for (let first = 0; first < ranges.length; first += pool.size) {
-      const round = await pool.run(RANGE, ranges.slice(first, first + pool.size), () => task);
-      for (let k = 0; k < round.length; k++) {
-        const part = round[k];
-        out.push({ part, numberer: k });
-        if (part.error) return out;
-        // the next range started inside a record: its parts, and every worker's numbering, are not to be trusted
-        if (part.unfinished >= 0) return first + k + 1 < ranges.length ? null : out;
-      }
+  const parts: SourcedPart[] = [];
+  let next = 0;
+  let stop = false;
+  const work = async (w: number) => {
+    while (!stop && next < ranges.length) {
+      const k = next++;
+      const part = await pool.runOn(w, RANGE, ranges[k][0], ranges[k][1], task);
+      parts[k] = { part, numberer: w };
+      // every part after one that does not parse, or that ends inside a record, is moot
+      if (part.error || part.unfinished >= 0) stop = true;
     }
-    return out;
+  };
+  try {
+    await Promise.all(Array.from({ length: pool.size }, (_, w) => work(w)));
   } finally {
     await pool.close();
   }
+  // the ranges handed out are all back, and the first part that stopped the reading is among them
+  for (let k = 0; k < parts.length; k++) {
+    const { part } = parts[k];
+    if (part.error) return parts.slice(0, k + 1);
+    // the next range started inside a record: its parts, and every worker's numbering, are not to be trusted
+    if (part.unfinished >= 0) return k + 1 < ranges.length ? null : parts.slice(0, k + 1);
+  }
+  return parts;
 }
 
 /** The whole file as one stream, on this thread: gzip, a small file, or cuts that fell inside quotes. */
