@@ -8,7 +8,8 @@
  * --wide-only: no long table; a simulated wide CSV (and its Parquet copy unless --no-parquet) is written and read;
  * --clean deletes what was written afterwards (for the 10,000 × 50,000 check, ~1 GB).
  * --parquet-only reads only the Parquet files (long, and wide with --wide), no CSV and no cache runs.
- * Usage: node dist/bench/ingest.js [--models N] [--items M] [--missing F] [--dir DIR] [--wide | --wide-only [--no-parquet] [--clean]] [--parquet-only]
+ * --long-csv-only: only the long CSV is read (the quickest check of the long CSV reader; prints the matrix digest).
+ * Usage: node dist/bench/ingest.js [--models N] [--items M] [--missing F] [--dir DIR] [--wide | --wide-only [--no-parquet] [--clean]] [--parquet-only | --long-csv-only]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -61,6 +62,12 @@ async function main() {
     console.log(`wrote ${path.basename(wide)} (${(fs.statSync(wide).size / 1e6).toFixed(0)} MB) and ${path.basename(widePq)} (${(fs.statSync(widePq).size / 1e6).toFixed(0)} MB) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   console.log(`reading ${nModels} models × ${nItems} items, ${Math.round(missing * 100)}% missing`);
+  if (args.includes('--long-csv-only')) {
+    // no Parquet read to compare with: the digest printed is to be compared with another run's
+    const digest = run('long csv', csv, 'off');
+    console.log(`${''.padEnd(18)}matrix digest ${digest.slice(0, 16)}`);
+    return;
+  }
   const cache = fs.mkdtempSync(path.join(dir, 'cache-'));
   const reference = run('long parquet', pq, 'off');
   const all = !args.includes('--parquet-only');

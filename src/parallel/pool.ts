@@ -22,26 +22,26 @@ export class WorkerPool implements Runner {
   }
 
   run<C, R>(kernel: Kernel<C, R>, ranges: Array<[number, number]>, ctx: (k: number) => C): Promise<R[]> {
-    return Promise.all(
-      ranges.map(
-        ([from, to], k) =>
-          new Promise<R>((resolve, reject) => {
-            const w = this.workers[k % this.size];
-            const onMessage = (msg: { ok: boolean; result?: R; error?: string }) => {
-              w.off('error', onError);
-              if (msg.ok) resolve(msg.result as R);
-              else reject(new Error(`worker kernel ${kernel.name} failed: ${msg.error}`));
-            };
-            const onError = (e: Error) => {
-              w.off('message', onMessage);
-              reject(e);
-            };
-            w.once('message', onMessage);
-            w.once('error', onError);
-            w.postMessage({ kernel: kernel.name, ctx: ctx(k), from, to });
-          }),
-      ),
-    );
+    return Promise.all(ranges.map(([from, to], k) => this.runOn(k % this.size, kernel, from, to, ctx(k))));
+  }
+
+  /** Run one kernel call on worker `w` (a caller that hands out work as workers free up, and needs to know which did it). */
+  runOn<C, R>(w: number, kernel: Kernel<C, R>, from: number, to: number, ctx: C): Promise<R> {
+    const worker = this.workers[w];
+    return new Promise<R>((resolve, reject) => {
+      const onMessage = (msg: { ok: boolean; result?: R; error?: string }) => {
+        worker.off('error', onError);
+        if (msg.ok) resolve(msg.result as R);
+        else reject(new Error(`worker kernel ${kernel.name} failed: ${msg.error}`));
+      };
+      const onError = (e: Error) => {
+        worker.off('message', onMessage);
+        reject(e);
+      };
+      worker.once('message', onMessage);
+      worker.once('error', onError);
+      worker.postMessage({ kernel: kernel.name, ctx, from, to });
+    });
   }
 
   async close(): Promise<void> {

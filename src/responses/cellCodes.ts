@@ -4,7 +4,7 @@
  * a value per row crossing into JS objects, and a table is read in one pass after its ids.
  */
 import { MISSING } from './matrix.js';
-import { answerSql, parseAnswer } from './answer.js';
+import { answerSql, parseAnswer, type Answer } from './answer.js';
 import type { MatrixBuilder } from './builder.js';
 import type { SourceStats } from './source.js';
 
@@ -16,6 +16,8 @@ export const CODE_CUT_RIGHT = 3;
 export const CODE_CUT_WRONG = 4;
 /** not a number, or outside [0, 1] */
 export const CODE_BAD = 5;
+/** a score strictly between 0 and 1 read before the threshold is known (longRows.ts); its value travels beside it */
+export const CODE_SCORE = 6;
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/;
 
@@ -51,28 +53,62 @@ export function answerCodeSql(col: string, type: string, threshold: number): str
 
 /** The code of one raw answer for the JS readers: parseAnswer's rules with the threshold applied, as codeSql does. */
 export function codeAnswer(raw: unknown, threshold: number): number {
-  const a = parseAnswer(raw);
+  return thresholdCode(parseAnswer(raw), threshold);
+}
+
+function thresholdCode(a: Answer, threshold: number): number {
+  const c = codeBeforeThreshold(a);
+  return c === CODE_SCORE ? cutScore((a as { v: number }).v, threshold) : c;
+}
+
+/** The code of a parsed answer when the threshold is not known yet: a score strictly between 0 and 1 is CODE_SCORE. */
+export function codeBeforeThreshold(a: Answer): number {
   if (a.kind === 'missing') return CODE_MISSING;
   if (a.kind === 'bad') return CODE_BAD;
   if (a.v === 1) return CODE_RIGHT;
   if (a.v === 0) return CODE_WRONG;
-  return a.v >= threshold ? CODE_CUT_RIGHT : CODE_CUT_WRONG;
+  return CODE_SCORE;
+}
+
+/** A score strictly between 0 and 1, cut at the threshold (≥ threshold is right). */
+export function cutScore(v: number, threshold: number): number {
+  return v >= threshold ? CODE_CUT_RIGHT : CODE_CUT_WRONG;
+}
+
+const ZERO = 48;
+const ONE = 49;
+
+/**
+ * The code of a delimited cell read as bytes [s, s + len) of buf, when they are 0, 1 or nothing (most cells of a
+ * 0/1 table, told without a string); -1 when its text must go through parseAnswer.
+ */
+export function quickCode(buf: Uint8Array, s: number, len: number, quoted: number): number {
+  if (len === 0) return CODE_MISSING;
+  if (len !== 1 || quoted !== 0) return -1;
+  const b = buf[s];
+  return b === ONE ? CODE_RIGHT : b === ZERO ? CODE_WRONG : -1;
 }
 
 /** distinct non-0/1 cell values remembered per fill: scores and markers repeat ("0.5", "NA"), free text does not */
 const MEMO_LIMIT = 1 << 16;
 
-/** codeAnswer for the JS readers' cells, each distinct value parsed once (up to MEMO_LIMIT values). */
-export function memoCoder(threshold: number): (raw: unknown) => number {
-  const memo = new Map<unknown, number>();
+/** parseAnswer for the JS readers' cells, each distinct value parsed once (up to MEMO_LIMIT values). */
+export function memoAnswers(): (raw: unknown) => Answer {
+  const memo = new Map<unknown, Answer>();
   return (raw) => {
     let a = memo.get(raw);
     if (a === undefined) {
-      a = codeAnswer(raw, threshold);
+      a = parseAnswer(raw);
       if (memo.size < MEMO_LIMIT) memo.set(raw, a);
     }
     return a;
   };
+}
+
+/** codeAnswer for the JS readers' cells, each distinct value parsed once. */
+export function memoCoder(threshold: number): (raw: unknown) => number {
+  const parse = memoAnswers();
+  return (raw) => thresholdCode(parse(raw), threshold);
 }
 
 /** What a fill counted; `bad` > 0 means the source must find and name the first bad cell. */
@@ -111,9 +147,18 @@ export function applyCodes(b: MatrixBuilder, codes: Uint8Array, n: number, cellO
 /** How a long table's answer travels: its matrix cell times 8 plus its code, one number a row (see packedSql). */
 export const PACK = 8;
 
+function packsInInt32(nCells: number): boolean {
+  return nCells * PACK < 2 ** 31;
+}
+
+/** An array for n packed answers of a matrix of nCells cells, of the type packedSql would give. */
+export function packedArray(nCells: number, n: number): Int32Array | Float64Array {
+  return packsInInt32(nCells) ? new Int32Array(n) : new Float64Array(n);
+}
+
 /** The packed column of cell `cell` and code `code` (both SQL), and its type: INTEGER while it fits, else DOUBLE (exact to 2^53). */
 export function packedSql(cell: string, code: string, nCells: number): string {
-  const type = nCells * PACK < 2 ** 31 ? 'INTEGER' : 'DOUBLE';
+  const type = packsInInt32(nCells) ? 'INTEGER' : 'DOUBLE';
   return `(CAST(${cell} AS ${type}) * ${PACK} + CAST(${code} AS ${type}))`;
 }
 

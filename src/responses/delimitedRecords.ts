@@ -51,7 +51,7 @@ function openBytes(file: string, gzip: boolean): Readable {
  * is a GradusError with its line.
  */
 export async function eachRecord(file: string, gzip: boolean, delimiter: string, visit: (r: RecordView) => boolean | void, firstOnly = false): Promise<void> {
-  const parser = new RecordParser(file, delimiter.charCodeAt(0), delimiter === '\t' ? 'TSV' : 'CSV', visit, firstOnly);
+  const parser = new RecordParser(file, delimiter.charCodeAt(0), kindOf(delimiter), visit, firstOnly);
   const stream = openBytes(file, gzip);
   // one work buffer for the whole file: the unfinished record moves to its start and the next read lands after it
   // (a fresh Buffer.concat per read cost more than the parse, most of it in page faults)
@@ -86,6 +86,61 @@ export async function eachRecord(file: string, gzip: boolean, delimiter: string,
   }
 }
 
+/** What reading a byte range left: its line breaks, and where a record still open at its end starts (-1: none). */
+export interface RangeEnd {
+  lines: number;
+  unfinished: number;
+}
+
+/**
+ * Calls `visit` for every record of bytes [start, end) of a plain file (not gzipped), read synchronously: one
+ * worker's share of a file cut at line ends. `start` is 0 (a byte-order mark is skipped) or just past a line end;
+ * lines count from 1 there. A record still open at `end`, before the file's end, is not visited: a quoted field
+ * holds a line break where the file was cut, and the caller must read that part again from a record start.
+ */
+export function eachRecordInRange(file: string, delimiter: string, start: number, end: number, visit: (r: RecordView) => boolean | void): RangeEnd {
+  const parser = new RecordParser(file, delimiter.charCodeAt(0), kindOf(delimiter), visit, false);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    let work = Buffer.allocUnsafe(2 * CHUNK);
+    let pos = start;
+    if (pos === 0 && fs.readSync(fd, work, 0, 3, 0) === 3 && dropBom(work, 3) === 0) pos = 3;
+    let have = 0;
+    while (pos < end) {
+      if (have + CHUNK > work.length) {
+        const bigger = Buffer.allocUnsafe(2 * (have + CHUNK));
+        work.copy(bigger, 0, 0, have);
+        work = bigger;
+      }
+      const got = fs.readSync(fd, work, have, Math.min(CHUNK, end - pos), pos);
+      if (got === 0) break;
+      pos += got;
+      have += got;
+      const used = parser.parse(work.subarray(0, have), pos >= size);
+      if (parser.stopped) break;
+      work.copyWithin(0, used, have);
+      have -= used;
+    }
+    return { lines: parser.lines(), unfinished: have > 0 && !parser.stopped ? pos - have : -1 };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function kindOf(delimiter: string): string {
+  return delimiter === '\t' ? 'TSV' : 'CSV';
+}
+
+/** A record whose field count is not the header's. */
+export function widthError(file: string, delimiter: string, n: number, width: number, line: number): GradusError {
+  return new GradusError(
+    `this line does not parse as ${kindOf(delimiter)} (it has ${n} fields, the header ${width})`,
+    'Every line must have as many fields as the header, with quotes closed. Fix or remove the line.',
+    { file, line },
+  );
+}
+
 /** A UTF-8 byte-order mark at the start of the first `have` bytes, removed; returns the bytes left. */
 function dropBom(work: Buffer, have: number): number {
   if (have < 3 || work[0] !== 0xef || work[1] !== 0xbb || work[2] !== 0xbf) return have;
@@ -97,6 +152,11 @@ class RecordParser {
   private readonly rec: RecordView = { buf: Buffer.alloc(0), starts: new Int32Array(1024), ends: new Int32Array(1024), quoted: new Uint8Array(1024), n: 0, line: 1 };
   private line = 1;
   stopped = false;
+
+  /** line breaks inside the records parsed so far */
+  lines(): number {
+    return this.line - 1;
+  }
 
   constructor(
     private readonly file: string,

@@ -1,5 +1,6 @@
 /**
- * Long and wide tables (CSV, TSV, JSONL, Parquet, each optionally gzipped) read through DuckDB, so that a
+ * Long and wide tables (JSONL, Parquet, each optionally gzipped; CSV and TSV where openTable.ts sends them here,
+ * as a headerless table named long) read through DuckDB, so that a
  * 75-million-row leaderboard dump streams in chunks of typed columns and never becomes one JS object per response.
  * Pass 1 collects the distinct ids; pass 2 maps them to indices through ENUM types over those lists (once per distinct id,
  * not per answer) and streams one-byte answer codes, counted and set as whole typed columns (cellCodes.ts).
@@ -15,13 +16,14 @@ import { sqlIdent, sqlString, typedItems } from '../util/duck.js';
 import { phase, phasePart, profiling } from '../util/phase.js';
 import { answerCodeSql, applyCodes, applyPacked, codeSql, packedSql, newCounts, valueSql, type FillCounts } from './cellCodes.js';
 import { assertReadableFile, detectFormat, type FileFormat } from './format.js';
-import { answerSql, ANSWER_HINT, describeBad, parseAnswer } from './answer.js';
+import { answerSql, parseAnswer } from './answer.js';
 import { numberedColumns, readHeader, scanRows, type RowVisit } from './locate.js';
 import { checkHeader, type HeaderChoice } from './headerCheck.js';
-import { findBadCell, type Shape } from './badCell.js';
+import { badAnswerError, findBadCell, type Shape } from './badCell.js';
 import { asGzipError, checkEncoding, checkGzipMagic, verifyGzip } from './textCheck.js';
 import type { MatrixBuilder } from './builder.js';
 import { checkWideColumns, idColumnByName, type IdColumn } from './wideIds.js';
+import { columnNamed, longNames } from './longHeader.js';
 import type { SourceStats, ResponseSource } from './source.js';
 
 export type Layout = 'auto' | 'long' | 'wide';
@@ -142,25 +144,15 @@ export class TableSource implements ResponseSource {
 
   private decideShape(cols: { name: string; type: string }[]): Shape {
     const names = cols.map((c) => c.name);
-    const find = (want: string) => names.find((n) => n.trim().toLowerCase() === want);
-    const item = find('item');
+    const item = columnNamed(names, 'item');
     const layout = this.options.layout && this.options.layout !== 'auto' ? this.options.layout : item !== undefined ? 'long' : 'wide';
     if (this.headerless && layout === 'long') {
       throw new GradusError(`a table without a header (${option('header')} none) can only be wide`, `Give a long table a header line model,item,correct, or read this one with ${option('layout')} wide.`, { file: this.file });
     }
     if (layout === 'long') {
-      const model = find('model');
-      const value = find('correct') ?? find('score');
-      const missing = [model === undefined ? 'model' : null, item === undefined ? 'item' : null, value === undefined ? 'correct (or score)' : null].filter(Boolean);
-      if (missing.length) {
-        throw new GradusError(
-          `a long table needs the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the header has ${names.map((n) => JSON.stringify(n)).join(', ')}`,
-          `Rename the columns to model,item,correct (0/1) or model,item,score (a number in [0,1]); for one row per model and one column per item, pass ${option('layout')} wide.`,
-          { file: this.file, line: this.format === 'parquet' ? undefined : 1 },
-        );
-      }
-      const type = cols.find((c) => c.name === value)!.type;
-      return { layout, model, item, value, valueType: type, columns: names, types: cols.map((c) => c.type) };
+      const long = longNames(this.file, names, this.format === 'parquet' ? undefined : 1);
+      const type = cols.find((c) => c.name === long.value)!.type;
+      return { layout, ...long, valueType: type, columns: names, types: cols.map((c) => c.type) };
     }
     checkWideColumns(this.file, names, this.options.idColumn, 1);
     return { layout, idColumn: null, columns: names, types: cols.map((c) => c.type) };
@@ -373,7 +365,7 @@ export class TableSource implements ResponseSource {
           const raw = fields[header.indexOf(shape.value!)];
           const a = parseAnswer(raw);
           if (a.kind === 'bad') {
-            found = new GradusError(describeBad(raw, a.why), ANSWER_HINT, { file: this.file, line, column: this.columnLabel(header.indexOf(shape.value!), shape.value!) });
+            found = badAnswerError(raw, { file: this.file, line, column: this.columnLabel(header.indexOf(shape.value!), shape.value!) });
             return true;
           }
         }

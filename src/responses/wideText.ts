@@ -4,16 +4,14 @@
  * every query, where this reads the bytes twice, once for the ids and once for the answers, one byte per 0/1 cell.
  * Every other cell goes through answer.ts's rules (codeAnswer), so a cell means what it means in every reader.
  */
-import { GradusError, type Place } from '../errors.js';
-import { applyCodes, memoCoder, newCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
-import { eachRecord, fieldText, type RecordView } from './delimitedRecords.js';
+import type { Place } from '../errors.js';
+import { applyCodes, memoCoder, newCounts, quickCode, CODE_BAD } from './cellCodes.js';
+import { eachRecord, fieldText, widthError, type RecordView } from './delimitedRecords.js';
 import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
-const ZERO = 48;
-const ONE = 49;
 
 export class WideTextSource implements ResponseSource {
   readonly label: string;
@@ -41,13 +39,7 @@ export class WideTextSource implements ResponseSource {
         skip = false;
         return false;
       }
-      if (r.n !== width && r.n >= 0) {
-        throw new GradusError(
-          `this line does not parse as ${this.delimiter === '\t' ? 'TSV' : 'CSV'} (it has ${r.n} fields, the header ${width})`,
-          'Every line must have as many fields as the header, with quotes closed. Fix or remove the line.',
-          { file: this.file, line: r.line },
-        );
-      }
+      if (r.n !== width && r.n >= 0) throw widthError(this.file, this.delimiter, r.n, width, r.line);
       return visit(r);
     }, firstOnly);
   }
@@ -89,10 +81,8 @@ export class WideTextSource implements ResponseSource {
       for (let k = from; k < r.n; k++) {
         const s = starts[k];
         const len = ends[k] - s;
-        let a: number;
-        if (len === 1 && quoted[k] === 0 && (buf[s] === ZERO || buf[s] === ONE)) a = buf[s] === ONE ? CODE_RIGHT : CODE_WRONG;
-        else if (len === 0) a = CODE_MISSING;
-        else {
+        let a = quickCode(buf, s, len, quoted[k]);
+        if (a < 0) {
           const text = fieldText(r, k);
           a = code(text);
           if (a === CODE_BAD) throw badItemError(text, this.header[k], { file: this.file, line: r.line, column: `${k + 1} (${this.header[k]})` });
