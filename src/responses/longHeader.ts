@@ -1,7 +1,7 @@
 /**
  * Which columns of a long table hold the model, the item and the answer, by name (case and spaces ignored):
- * model, item, and correct or else score. One rule for the DuckDB path (tableSource.ts) and the byte reader
- * (longText.ts), with one message for a header that lacks one.
+ * model, item, and correct or else score. One rule for the DuckDB path (tableSource.ts), the byte reader
+ * (longText.ts) and the Parquet decoder (longParquet.ts), with one message for a header that lacks one.
  */
 import { GradusError, option } from '../errors.js';
 
@@ -16,12 +16,25 @@ export function columnNamed(names: readonly string[], want: string): string | un
   return names.find((n) => n.trim().toLowerCase() === want);
 }
 
+function lookup(names: readonly string[]): Partial<LongNames> {
+  return { model: columnNamed(names, 'model'), item: columnNamed(names, 'item'), value: columnNamed(names, 'correct') ?? columnNamed(names, 'score') };
+}
+
+function complete(n: Partial<LongNames>): n is LongNames {
+  return n.model !== undefined && n.item !== undefined && n.value !== undefined;
+}
+
+/** The long table's columns when the header has all three; null otherwise. */
+export function findLongNames(names: readonly string[]): LongNames | null {
+  const found = lookup(names);
+  return complete(found) ? found : null;
+}
+
 /** `line`: the header's line (none for Parquet). */
 export function longNames(file: string, names: readonly string[], line: number | undefined): LongNames {
-  const model = columnNamed(names, 'model');
-  const item = columnNamed(names, 'item');
-  const value = columnNamed(names, 'correct') ?? columnNamed(names, 'score');
-  if (model === undefined || item === undefined || value === undefined) {
+  const found = lookup(names);
+  if (!complete(found)) {
+    const { model, item, value } = found;
     const missing = [model === undefined ? 'model' : null, item === undefined ? 'item' : null, value === undefined ? 'correct (or score)' : null].filter(Boolean);
     throw new GradusError(
       `a long table needs the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}; the header has ${names.map((n) => JSON.stringify(n)).join(', ')}`,
@@ -29,5 +42,5 @@ export function longNames(file: string, names: readonly string[], line: number |
       { file, line },
     );
   }
-  return { model, item, value };
+  return found;
 }

@@ -10,8 +10,9 @@ import { Worker } from 'node:worker_threads';
 import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { GradusError, type Place } from '../errors.js';
 import { phase, phasePart, profiling } from '../util/phase.js';
-import { applyPacked, newCounts, CODE_BAD, CODE_MISSING, PACK } from './cellCodes.js';
+import { applyPacked, newCounts, packedArray, CODE_BAD, CODE_MISSING, PACK } from './cellCodes.js';
 import { answerMapper, columnSupported, decodeChunk, readChunks, unreadable, type ParquetTable } from './parquetColumns.js';
+import { findLongNames } from './longHeader.js';
 import { decodeIdGroups, EMPTY, UsedIds, type IdGroup, type IdPass } from './parquetIds.js';
 import { defaultThreads } from '../parallel/pool.js';
 import type { TableSource } from './tableSource.js';
@@ -20,12 +21,9 @@ import type { ResponseSource, SourceStats } from './source.js';
 
 /** The columns of a long table by tableSource.ts's rules, when this reader can decode them; null otherwise. */
 export function longColumns(md: FileMetaData, names: string[]): { model: number; item: number; value: number } | null {
-  const find = (want: string) => names.findIndex((n) => n.trim().toLowerCase() === want);
-  const model = find('model');
-  const item = find('item');
-  const correct = find('correct');
-  const value = correct >= 0 ? correct : find('score');
-  if (model < 0 || item < 0 || value < 0) return null;
+  const named = findLongNames(names);
+  if (!named) return null;
+  const [model, item, value] = [named.model, named.item, named.value].map((n) => names.indexOf(n));
   const idType = (c: number) => ['BYTE_ARRAY', 'INT32', 'INT64'].includes(String(md.schema[1 + c].type));
   if (!idType(model) || !idType(item) || ![model, item, value].every((c) => columnSupported(md, c))) return null;
   return { model, item, value };
@@ -95,10 +93,9 @@ export class LongParquetSource implements ResponseSource {
     const fd = fs.openSync(this.table.path, 'r');
     try {
       this.table.metadata.row_groups.forEach((group, g) => {
-        const metas = columns(g).map((c) => ({ c, meta: group.columns[c].meta_data! }));
-        metas.sort((x, y) => Number(x.meta.data_page_offset) - Number(y.meta.data_page_offset));
-        const read = readChunks(fd, metas.map((m) => m.meta));
-        decode(Number(group.num_rows), g, new Map(metas.map((m, k) => [m.c, read[k]])));
+        const cols = columns(g);
+        const read = readChunks(fd, cols.map((c) => group.columns[c].meta_data!));
+        decode(Number(group.num_rows), g, new Map(cols.map((c, k) => [c, read[k]])));
       });
     } finally {
       fs.closeSync(fd);
@@ -176,7 +173,6 @@ export class LongParquetSource implements ResponseSource {
     const rowOf = Float64Array.from(models.all(), (id) => (b.modelIndex.get(id) ?? 0) * nI);
     const colOf = Int32Array.from(items.all(), (id) => b.itemIndex.get(id) ?? 0);
     const answers = answerMapper(threshold);
-    const wide = b.models.length * nI * PACK >= 2 ** 31;
     let m = new Int32Array(0);
     let i = new Int32Array(0);
     let a = new Int32Array(0);
@@ -191,7 +187,7 @@ export class LongParquetSource implements ResponseSource {
         m = new Int32Array(rows);
         i = new Int32Array(rows);
         a = new Int32Array(rows);
-        packed = wide ? new Float64Array(rows) : new Int32Array(rows);
+        packed = packedArray(b.models.length * nI, rows);
       }
       const mc = mCache[g];
       const ic = iCache[g];

@@ -328,18 +328,20 @@ export function unpackHybrid(b: Uint8Array, pos: number, end: number, width: num
 const SPAN = 64 << 20;
 
 /**
- * The pages of chunks `chunks` (in file order) from the open file `fd`, read in spans of up to SPAN bytes.
- * Synchronous reads: an await per row group left the thread idle, and a long table has hundreds of them.
+ * The pages of chunks `chunks` from the open file `fd`, in the order given, read in file order in spans of up to
+ * SPAN bytes. Synchronous reads: an await per row group left the thread idle, and a long table has hundreds of them.
  */
 export function readChunks(fd: number, chunks: ColumnMetaData[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
+  const ranges = chunks.map(chunkRange);
+  const order = ranges.map((_, k) => k).sort((x, y) => ranges[x][0] - ranges[y][0]);
+  const out: Uint8Array[] = new Array(chunks.length);
   let k = 0;
-  while (k < chunks.length) {
-    const [start] = chunkRange(chunks[k]);
-    let end = chunkRange(chunks[k])[1];
+  while (k < order.length) {
+    const [start] = ranges[order[k]];
+    let end = ranges[order[k]][1];
     let j = k + 1;
-    while (j < chunks.length) {
-      const [s, e] = chunkRange(chunks[j]);
+    while (j < order.length) {
+      const [s, e] = ranges[order[j]];
       if (s < end || Math.max(e, end) - start > SPAN) break;
       end = Math.max(e, end);
       j++;
@@ -347,8 +349,8 @@ export function readChunks(fd: number, chunks: ColumnMetaData[]): Uint8Array[] {
     const span = new Uint8Array(end - start);
     if (fs.readSync(fd, span, 0, span.length, start) !== span.length) throw new Error('the parquet file ends before a column chunk');
     for (; k < j; k++) {
-      const [s, e] = chunkRange(chunks[k]);
-      out.push(span.subarray(s - start, e - start));
+      const [s, e] = ranges[order[k]];
+      out[order[k]] = span.subarray(s - start, e - start);
     }
   }
   return out;

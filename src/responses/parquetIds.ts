@@ -114,10 +114,9 @@ export function decodeIdGroups(path: string, elements: SchemaElement[], groups: 
   try {
     for (const { rows, chunks } of groups) {
       if (local.length < rows) local = new Int32Array(rows);
-      const order = chunks.map((_, k) => k).sort((x, y) => Number(chunks[x].data_page_offset) - Number(chunks[y].data_page_offset));
-      const read = readChunks(fd, order.map((k) => chunks[k]));
-      order.forEach((k, j) => {
-        decodeChunk(read[j], chunks[k], elements[k], sets[k].mapper, EMPTY, local, 0);
+      const read = readChunks(fd, chunks);
+      chunks.forEach((chunk, k) => {
+        decodeChunk(read[k], chunk, elements[k], sets[k].mapper, EMPTY, local, 0);
         if (!sets[k].mark(local, rows)) empty = true;
         const kept = sets[k].size() <= 0xffff ? new Uint16Array(rows) : new Int32Array(rows);
         if (budget < kept.byteLength) return void caches[k].push(null);
@@ -131,3 +130,4 @@ export function decodeIdGroups(path: string, elements: SchemaElement[], groups: 
   }
   return { lists: sets.map((s) => s.all() as string[]), seen: sets.map((s) => s.usedFlags()), caches, empty };
 }
+

@@ -10,7 +10,7 @@
 import fs from 'node:fs';
 import { parquetRead, type FileMetaData } from 'hyparquet';
 import { GradusError, type Place } from '../errors.js';
-import { applyCodes, applyPacked, memoCoder, PACK, newCounts, type FillCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
+import { applyCodes, applyPacked, memoCoder, packedArray, PACK, newCounts, type FillCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
@@ -105,13 +105,12 @@ export class WideParquetSource implements ResponseSource {
     const fd = fs.openSync(this.table.path, 'r');
     try {
       let rowStart = 0;
+      const order = this.names.map((_, c) => c).filter((c) => c >= first);
       for (const g of md.row_groups) {
         const n = Number(g.num_rows);
-        const order = this.names.map((_, c) => c).filter((c) => c >= first);
-        order.sort((x, y) => Number(g.columns[x].meta_data!.data_page_offset) - Number(g.columns[y].meta_data!.data_page_offset));
         const read = readChunks(fd, order.map((c) => g.columns[c].meta_data!));
         const block = new Int32Array(BLOCK * n);
-        const packed = b.models.length * b.nItems * PACK < 2 ** 31 ? new Int32Array(BLOCK * n) : new Float64Array(BLOCK * n);
+        const packed = packedArray(b.models.length * b.nItems, BLOCK * n);
         const items = new Int32Array(BLOCK);
         const start = rowStart;
         for (let from = 0; from < order.length; from += BLOCK) {
