@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import type { ColumnMetaData, SchemaElement } from 'hyparquet';
+import type { Kernel } from '../parallel/runner.js';
 import { decodeChunk, readChunks, type Mapper, type Values } from './parquetColumns.js';
 
 /** a code that no id maps to: a null or blank id, which the DuckDB reader then finds and reports */
@@ -131,3 +132,15 @@ export function decodeIdGroups(path: string, elements: SchemaElement[], groups: 
   return { lists: sets.map((s) => s.all() as string[]), seen: sets.map((s) => s.usedFlags()), caches, empty };
 }
 
+/** pass 1 of row groups [from, to) of a task's groups, by name for parquetIdsWorker.ts */
+export interface IdTask {
+  path: string;
+  elements: SchemaElement[];
+  groups: IdGroup[];
+  budget: number;
+}
+
+export const ID_GROUPS: Kernel<IdTask, IdPass> = {
+  name: 'parquetIdGroups',
+  run: (t, from, to) => decodeIdGroups(t.path, t.elements, t.groups.slice(from, to), t.budget),
+};

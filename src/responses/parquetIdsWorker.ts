@@ -1,12 +1,17 @@
-/** A worker thread's share of a long Parquet table's pass 1 (parquetIds.ts): row groups in, ids and columns out. */
-import { parentPort, workerData } from 'node:worker_threads';
-import { decodeIdGroups } from './parquetIds.js';
+/**
+ * A worker thread's share of a long Parquet table's pass 1 (parquetIds.ts), spoken to through the pool of
+ * src/parallel: row groups in, ids and columns out, their buffers moved rather than copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import { ID_GROUPS, type IdTask } from './parquetIds.js';
 
-const { path, elements, groups, budget } = workerData;
-try {
-  const r = decodeIdGroups(path, elements, groups, budget);
-  const buffers = [...r.seen, ...r.caches.flat()].filter((a) => a !== null).map((a) => a!.buffer as ArrayBuffer);
-  parentPort!.postMessage({ ok: true, r }, [...new Set(buffers)]);
-} catch (e) {
-  parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
-}
+parentPort!.on('message', (msg: { kernel: string; ctx: IdTask; from: number; to: number }) => {
+  try {
+    if (msg.kernel !== ID_GROUPS.name) throw new Error(`no kernel "${msg.kernel}" in src/responses/parquetIdsWorker.ts`);
+    const r = ID_GROUPS.run(msg.ctx, msg.from, msg.to);
+    const buffers = [...r.seen, ...r.caches.flat()].filter((a) => a !== null).map((a) => a!.buffer as ArrayBuffer);
+    parentPort!.postMessage({ ok: true, result: r }, [...new Set(buffers)]);
+  } catch (e) {
+    parentPort!.postMessage({ ok: false, error: e instanceof Error ? e.message : String(e) });
+  }
+});
