@@ -70,7 +70,9 @@ export function jointLoglik(c: JointCtx): number {
 function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
   const a = c.a[i];
   const d = c.d[i];
-  let ll = 0, ga = 0, gd = 0, iaa = 0, iad = 0, idd = 0;
+  let ga = 0, gd = 0, iaa = 0, iad = 0, idd = 0;
+  // log P(x) = x·z − max(z, 0) − log(1 + e), e = exp(−|z|): the logs come as one log of a product (see LOG_FLUSH)
+  let lin = 0, logs = 0, prod = 1;
   const { biOff, biIdx, biVal, theta, activeM, wantLL } = c;
   for (let k = biOff[i]; k < biOff[i + 1]; k++) {
     const j = biIdx[k];
@@ -81,8 +83,12 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
     const x = biVal[k];
     const s = z >= 0 ? 1 / (1 + e) : e / (1 + e);
     if (wantLL) {
-      const l = Math.log1p(e);
-      ll += z >= 0 ? (x ? -l : -z - l) : x ? z - l : -l;
+      lin += x * z - (z > 0 ? z : 0);
+      prod *= 1 + e;
+      if (prod > LOG_FLUSH) {
+        logs += Math.log(prod);
+        prod = 1;
+      }
     }
     const w = x - s;
     const v = s * (1 - s);
@@ -92,6 +98,7 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
     iad += v * th;
     iaa += v * th * th;
   }
+  const ll = wantLL ? lin - logs - Math.log(prod) : 0;
   if (!c.step) return { ll, change: 0 };
   if (c.isMap) {
     gd -= d / (c.dSd * c.dSd);
@@ -127,19 +134,30 @@ function itemLogistic(c: JointCtx, i: number): { ll: number; change: number } {
 function itemCommon(c: JointCtx, i: number): { ll: number; change: number } {
   const d = c.d[i];
   const fi = Math.exp(-d);
-  let ll = 0, gd = 0, idd = 0;
-  const { biOff, biIdx, biVal, eInv, activeM, wantLL } = c;
+  let gd = 0, idd = 0;
+  // log P(x) = −log(1 + u) for x = 1, log(u) − log(1 + u) for x = 0, with log u = −a·θ − d: the wrong answers'
+  // θ and count carry the second part, and the logs come as one log of a product (see LOG_FLUSH)
+  let thetaWrong = 0, nWrong = 0, logs = 0, prod = 1;
+  const { biOff, biIdx, biVal, eInv, theta, activeM, wantLL } = c;
   for (let k = biOff[i]; k < biOff[i + 1]; k++) {
     const j = biIdx[k];
     if (!activeM[j]) continue;
     const u = eInv[j] * fi;
     const s = 1 / (1 + u);
     const x = biVal[k];
-    // log P(x) = −log(1 + u) for x = 1, log(u) − log(1 + u) for x = 0
-    if (wantLL) ll += x ? Math.log(s) : Math.log(u * s);
+    if (wantLL) {
+      thetaWrong += (1 - x) * theta[j];
+      nWrong += 1 - x;
+      prod *= 1 + u;
+      if (prod > LOG_FLUSH) {
+        logs += Math.log(prod);
+        prod = 1;
+      }
+    }
     gd += x - s;
     idd += s * (1 - s);
   }
+  const ll = wantLL ? -c.a[0] * thetaWrong - d * nWrong - logs - Math.log(prod) : 0;
   if (!c.step) return { ll, change: 0 };
   if (c.isMap) {
     gd -= d / (c.dSd * c.dSd);
@@ -151,6 +169,13 @@ function itemCommon(c: JointCtx, i: number): { ll: number; change: number } {
 }
 
 const clamp = (x: number, m: number) => (x > m ? m : x < -m ? -m : x);
+
+/**
+ * A log per answer is most of an item sweep's cost when the log-likelihood is wanted. A sum of logs is the log of
+ * a product, so the factors (each ≥ 1) are multiplied up and their log taken only when the product nears the
+ * top of the double range: one log per hundreds of answers, with rounding far below the 6 digits reported.
+ */
+const LOG_FLUSH = 1e250;
 
 function item3plObjective(c: JointCtx, i: number, a: number, d: number, g: number): number {
   const cc = c.freeG || c.g[i] !== -Infinity ? sigmoid(g) : 0;

@@ -1,4 +1,5 @@
 import { CORRECT, MISSING, WRONG, type ResponseMatrix } from './matrix.js';
+import { u8 } from '../parallel/shared.js';
 
 export type ConflictPolicy = 'error' | 'first' | 'last' | 'mean';
 export const CONFLICT_POLICIES: readonly ConflictPolicy[] = ['error', 'first', 'last', 'mean'];
@@ -17,7 +18,8 @@ export class MatrixBuilder {
   private readonly sums = new Map<number, { sum: number; n: number }>();
 
   constructor(readonly models: string[], readonly items: string[], readonly policy: ConflictPolicy) {
-    this.data = new Uint8Array(models.length * items.length).fill(MISSING);
+    // on shared memory, so that the sparse views can be built on worker threads without a copy
+    this.data = u8(models.length * items.length).fill(MISSING);
     this.modelIndex = new Map(models.map((m, k) => [m, k]));
     this.itemIndex = new Map(items.map((m, k) => [m, k]));
   }
