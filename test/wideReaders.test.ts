@@ -11,6 +11,10 @@ import { readResponses, GradusError, MISSING } from '../src/index.js';
 import { openDuck, sqlString } from '../src/util/duck.js';
 import { tmpDir, write } from './support/fixtures.js';
 import { cellsOf } from './support/cells.js';
+import { MatrixBuilder, type ConflictPolicy } from '../src/responses/builder.js';
+import { openParquet } from '../src/responses/parquetColumns.js';
+import { WideParquetSource } from '../src/responses/wideParquet.js';
+import { sortNatural } from '../src/util/natural.js';
 
 const read = (file: string, options = {}) => readResponses(file, { cache: false, ...options });
 
@@ -164,5 +168,58 @@ describe('wide Parquet, read by hyparquet', () => {
   test('a long Parquet table still goes to the long reader', async () => {
     const r = await read(await parquet('long.parquet', `SELECT * FROM (VALUES ('a', 'x', 1), ('b', 'x', 0)) t(model, item, correct)`));
     assert.deepEqual(cellsOf(r), { 'a|x': 1, 'b|x': 0 });
+  });
+
+  // 5,000 rows in three row groups, 13 item columns: answers, NULLs and scores to cut, from the row's hash
+  const cell = (q: number, bad = '') => `CASE ${bad} WHEN hash(r * 31 + ${q}) % 7 = 0 THEN NULL WHEN hash(r * 31 + ${q}) % 7 = 1 THEN 0.3 ELSE (hash(r * 31 + ${q}) % 2)::DOUBLE END AS q${q}`;
+  const wide = (rows: string, bad: Record<number, string> = {}) => `SELECT 'm' || r AS model, ${Array.from({ length: 13 }, (_, q) => cell(q, bad[q] ?? '')).join(', ')} FROM ${rows}`;
+  async function bigParquet(name: string, select: string): Promise<string> {
+    const file = path.join(dir, name);
+    const duck = await openDuck();
+    try {
+      await duck.conn.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+    } finally {
+      duck.close();
+    }
+    return file;
+  }
+  /** files read one after another into one builder, their columns split with a worker thread or not */
+  async function fillAll(files: string[], workerCells: number, policy: ConflictPolicy = 'last') {
+    const sources = [];
+    for (const f of files) sources.push(new WideParquetSource(f, (await openParquet(f))!, undefined, workerCells));
+    const ids = [];
+    for (const s of sources) ids.push(await s.ids());
+    const b = new MatrixBuilder(sortNatural([...new Set(ids.flatMap((i) => i.models))]), sortNatural([...new Set(ids.flatMap((i) => i.items))]), policy);
+    const stats = [];
+    for (const s of sources) stats.push(await s.fill(b, 0.5));
+    return { data: Buffer.from(b.finish().data).toString('hex'), stats, dropped: b.duplicatesDropped, conflicts: b.conflicts };
+  }
+
+  test('half the columns filled on a worker thread: the same matrix, counts, and an earlier input\'s cells settled as on one thread', async () => {
+    const a = await bigParquet('wide-a.parquet', wide('range(5000) t(r)'));
+    // the second file repeats models 4000..4999 of the first, with other answers in a few of their cells
+    const b = await bigParquet('wide-b.parquet', wide('range(4000, 7000) t(r)', { 2: 'WHEN r % 5 = 0 THEN 1 - (hash(r * 31 + 2) % 2)::DOUBLE', 11: 'WHEN r % 3 = 0 THEN 1 - (hash(r * 31 + 11) % 2)::DOUBLE' }));
+    const one = await fillAll([a, b], Infinity);
+    const split = await fillAll([a, b], 0);
+    assert.ok(one.conflicts > 0 && one.dropped > 0, `${one.conflicts} conflicts, ${one.dropped} repeats: the second file overlaps the first`);
+    assert.deepEqual(split, one);
+    assert.deepEqual(one.stats[0], { rows: 65000, missing: one.stats[0].missing, fractional: one.stats[0].fractional });
+    assert.ok(one.stats[0].missing > 5000 && one.stats[0].fractional > 5000);
+  });
+
+  test('a bad cell in either half of the columns: the first in row order is named, with or without the worker', async () => {
+    // bad scores at row 4300 in column q10 (the worker's half) and at row 4600 in q1 (the main thread's)
+    const file = await bigParquet('wide-bad.parquet', wide('range(5000) t(r)', { 10: 'WHEN r = 4300 THEN 7.0', 1: 'WHEN r = 4600 THEN 9.0' }));
+    const message = async (cells: number) => {
+      try {
+        await fillAll([file], cells);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return assert.fail('a bad cell was not found');
+    };
+    const serial = await message(Infinity);
+    assert.match(serial, /wide-bad\.parquet, line 4301, column 12 \(q10\): item "q10": the score 7 lies outside \[0, 1\]/);
+    assert.equal(await message(0), serial);
   });
 });

@@ -120,27 +120,49 @@ export function newCounts(): FillCounts {
   return { rows: 0, missing: 0, fractional: 0, bad: 0 };
 }
 
+/** The answer a code other than right or wrong writes (a cut score), or −1 for none (missing, bad); counted. */
+function special(c: number, counts: FillCounts): number {
+  if (c === CODE_MISSING) {
+    counts.missing++;
+    return -1;
+  }
+  if (c === CODE_BAD) {
+    counts.bad++;
+    return -1;
+  }
+  counts.fractional++;
+  return c === CODE_CUT_RIGHT ? 1 : 0;
+}
+
+/** One answer into its cell; a cell that holds one already goes to the builder's rules for repeats. */
+function put(b: CellSink, cell: number, a: number): void {
+  if (b.data[cell] === MISSING) b.data[cell] = a;
+  else b.set(cell, a);
+}
+
 /** Put n coded answers into the builder: `cellOf(k)` is the matrix cell of the k-th. */
 export function applyCodes(b: MatrixBuilder, codes: Uint8Array, n: number, cellOf: (k: number) => number, counts: FillCounts): void {
-  const data = b.data;
   counts.rows += n;
   for (let k = 0; k < n; k++) {
     let a = codes[k];
-    if (a >= CODE_MISSING) {
-      if (a === CODE_MISSING) {
-        counts.missing++;
-        continue;
-      }
-      if (a === CODE_BAD) {
-        counts.bad++;
-        continue;
-      }
-      counts.fractional++;
-      a = a === CODE_CUT_RIGHT ? 1 : 0;
-    }
-    const cell = cellOf(k);
-    if (data[cell] === MISSING) data[cell] = a;
-    else b.set(cell, a);
+    if (a > CODE_RIGHT && (a = special(a, counts)) < 0) continue;
+    put(b, cellOf(k), a);
+  }
+}
+
+/** Where coded answers go: the builder, or on a worker thread the shared cells alone (see wideParquetFill.ts). */
+export type CellSink = Pick<MatrixBuilder, 'data' | 'set'>;
+
+/**
+ * Put one decoded column of a wide table into the builder: codes[at + r] is row r's answer, its cell
+ * rowCells[rowStart + r] + item. applyCodes' loop over typed arrays, without a closure per answer.
+ */
+export function applyColumn(b: CellSink, codes: Int32Array, at: number, n: number, rowCells: Float64Array, rowStart: number, item: number, counts: FillCounts): void {
+  counts.rows += n;
+  for (let r = 0; r < n; r++) {
+    let a = codes[at + r];
+    if (a > CODE_RIGHT && (a = special(a, counts)) < 0) continue;
+    put(b, rowCells[rowStart + r] + item, a);
   }
 }
 
@@ -167,31 +189,12 @@ export function packedSql(cell: string, code: string, nCells: number): string {
  * (a closure per answer, and a second column per chunk, cost seconds at 75M answers).
  */
 export function applyPacked(b: MatrixBuilder, packed: Int32Array | Float64Array, n: number, counts: FillCounts): void {
-  const data = b.data;
-  let missing = 0;
-  let bad = 0;
-  let fractional = 0;
+  counts.rows += n;
   for (let k = 0; k < n; k++) {
     const x = packed[k];
     let a = x % PACK;
-    if (a >= CODE_MISSING) {
-      if (a === CODE_MISSING) {
-        missing++;
-        continue;
-      }
-      if (a === CODE_BAD) {
-        bad++;
-        continue;
-      }
-      fractional++;
-      a = a === CODE_CUT_RIGHT ? 1 : 0;
-    }
-    const cell = (x - (x % PACK)) / PACK;
-    if (data[cell] === MISSING) data[cell] = a;
-    else b.set(cell, a);
+    const cell = (x - a) / PACK;
+    if (a > CODE_RIGHT && (a = special(a, counts)) < 0) continue;
+    put(b, cell, a);
   }
-  counts.rows += n;
-  counts.missing += missing;
-  counts.bad += bad;
-  counts.fractional += fractional;
 }

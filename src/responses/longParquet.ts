@@ -55,7 +55,7 @@ function renumber(ids: Uint16Array | Int32Array, to: Int32Array, wide: boolean):
 
 /** Pass 1 of `groups` on a worker thread of its own. */
 async function onWorker(task: IdTask): Promise<IdPass> {
-  const pool = new WorkerPool(new URL('./parquetIdsWorker.js', import.meta.url), 1);
+  const pool = new WorkerPool(new URL('./parquetWorker.js', import.meta.url), 1);
   try {
     return await pool.runOn(0, ID_GROUPS, 0, task.groups.length, task);
   } finally {

@@ -2,7 +2,7 @@
  * Pass 1 of a long Parquet table (longParquet.ts): the model and item columns of a run of row groups decoded to
  * local ids (numbered by first appearance), which ids some row uses (a dictionary may hold more), and the decoded
  * columns themselves, kept for pass 2 within a byte budget. Plain data in and out, so that a worker thread
- * (parquetIdsWorker.ts) can run it on half the row groups while the main thread runs the other half.
+ * (parquetWorker.ts) can run it on half the row groups while the main thread runs the other half.
  */
 import fs from 'node:fs';
 import type { ColumnMetaData, SchemaElement } from 'hyparquet';
@@ -132,7 +132,7 @@ export function decodeIdGroups(path: string, elements: SchemaElement[], groups: 
   return { lists: sets.map((s) => s.all() as string[]), seen: sets.map((s) => s.usedFlags()), caches, empty };
 }
 
-/** pass 1 of row groups [from, to) of a task's groups, by name for parquetIdsWorker.ts */
+/** pass 1 of row groups [from, to) of a task's groups, by name for parquetWorker.ts */
 export interface IdTask {
   path: string;
   elements: SchemaElement[];

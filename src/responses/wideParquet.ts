@@ -10,20 +10,39 @@
 import fs from 'node:fs';
 import { parquetRead, type FileMetaData } from 'hyparquet';
 import { GradusError, type Place } from '../errors.js';
-import { applyCodes, applyPacked, memoCoder, packedArray, PACK, newCounts, type FillCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
+import { applyCodes, memoCoder, newCounts, type FillCounts, CODE_BAD, CODE_MISSING, CODE_RIGHT, CODE_WRONG } from './cellCodes.js';
 import { badItemError, checkWideColumns, emptyIdError, firstColumnIsId, wideModels } from './wideIds.js';
 import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
-import { answerMapper, columnSupported, COMPRESSORS, decodeChunk, readChunks, unreadable, type ParquetTable } from './parquetColumns.js';
+import { columnSupported, COMPRESSORS, unreadable, type ParquetTable } from './parquetColumns.js';
+import { fillWideColumns, WIDE_FILL, type WideFillResult, type WideFillTask } from './wideParquetFill.js';
+import { defaultThreads, WorkerPool } from '../parallel/pool.js';
 
 type BadCell = { row: number; column: number; raw: unknown };
 
-/**
- * item columns decoded before their codes go to the matrix row by row: a column alone writes one byte per matrix
- * row, a cache miss each, where a block of neighbouring items writes neighbouring bytes
- */
-const BLOCK = 64;
+/** cells from which the fill is worth a worker thread (its start costs ~0.1 s) */
+const WORKER_CELLS = 8_000_000;
+
+/** the main thread's share of the columns: the worker starts ~0.2 s later (a thread, and its modules to load) */
+const MAIN_SHARE = 0.56;
+
+/** Columns [from, to) of `task` filled on a worker thread of its own, sent only their own metadata (a copy each). */
+async function onWorker(task: WideFillTask, from: number, to: number): Promise<WideFillResult> {
+  const pool = new WorkerPool(new URL('./parquetWorker.js', import.meta.url), 1);
+  const part: WideFillTask = {
+    ...task,
+    groups: task.groups.map((g) => ({ rows: g.rows, chunks: g.chunks.slice(from, to) })),
+    elements: task.elements.slice(from, to),
+    fileColumns: task.fileColumns.slice(from, to),
+    items: task.items.slice(from, to),
+  };
+  try {
+    return await pool.runOn(0, WIDE_FILL, 0, to - from, part);
+  } finally {
+    void pool.close();
+  }
+}
 
 /** columns per read: small enough that a batch's decoded values stay a few MB per thousand rows */
 const BATCH = 500;
@@ -34,7 +53,12 @@ export class WideParquetSource implements ResponseSource {
   private idColumn = false;
   private modelIds: string[] | null = null;
 
-  constructor(readonly file: string, private readonly table: ParquetTable, private readonly idChoice: IdColumn | undefined) {
+  constructor(
+    readonly file: string,
+    private readonly table: ParquetTable,
+    private readonly idChoice: IdColumn | undefined,
+    private readonly workerCells = WORKER_CELLS,
+  ) {
     this.label = file;
     this.names = table.names!;
   }
@@ -85,7 +109,7 @@ export class WideParquetSource implements ResponseSource {
     const counts = newCounts();
     let bad: BadCell | null;
     try {
-      bad = decodable ? this.fillDecoded(b, threshold, base, itemIx, counts) : await this.fillGeneral(b, threshold, base, itemIx, counts);
+      bad = decodable ? await this.fillDecoded(b, threshold, base, itemIx, counts) : await this.fillGeneral(b, threshold, base, itemIx, counts);
     } catch (e) {
       throw e instanceof GradusError ? e : unreadable(this.file, e);
     }
@@ -94,48 +118,38 @@ export class WideParquetSource implements ResponseSource {
   }
 
   /**
-   * Item columns decoded by parquetColumns.ts, chunk by chunk: no JS value per cell. Returns the first bad cell in
-   * row order (its raw value to be read back by hyparquet), or null.
+   * Item columns decoded by parquetColumns.ts (wideParquetFill.ts): no JS value per cell. On a large table with
+   * distinct model ids, a worker thread fills the later half of the columns. Returns the first bad cell in row
+   * order (its raw value to be read back by hyparquet), or null.
    */
-  private fillDecoded(b: MatrixBuilder, threshold: number, base: Float64Array, itemIx: Int32Array, counts: FillCounts): BadCell | null {
+  private async fillDecoded(b: MatrixBuilder, threshold: number, base: Float64Array, itemIx: Int32Array, counts: FillCounts): Promise<BadCell | null> {
     const md = this.table.metadata;
-    const first = this.idColumn ? 1 : 0;
-    const mapper = answerMapper(threshold);
+    const order = this.names.map((_, c) => c).filter((c) => c >= (this.idColumn ? 1 : 0));
+    const task: WideFillTask = {
+      path: this.table.path,
+      groups: md.row_groups.map((g) => ({ rows: Number(g.num_rows), chunks: order.map((c) => g.columns[c].meta_data!) })),
+      elements: order.map((c) => md.schema[1 + c]),
+      fileColumns: Int32Array.from(order),
+      items: Int32Array.from(order, (c) => itemIx[c]),
+      rowCells: base,
+      threshold,
+      data: b.data,
+    };
+    const distinct = !this.modelIds || new Set(this.modelIds).size === this.modelIds.length;
+    const shared = b.data.buffer instanceof SharedArrayBuffer;
+    const half = distinct && shared && base.length * order.length >= this.workerCells && defaultThreads() > 1 ? Math.round(order.length * MAIN_SHARE) : order.length;
+    const later = half < order.length ? onWorker(task, half, order.length) : null;
+    later?.catch(() => undefined);
+    const mine = fillWideColumns(task, 0, half, b);
+    const results = later ? [mine, await later] : [mine];
     let bad: BadCell | null = null;
-    const fd = fs.openSync(this.table.path, 'r');
-    try {
-      let rowStart = 0;
-      const order = this.names.map((_, c) => c).filter((c) => c >= first);
-      for (const g of md.row_groups) {
-        const n = Number(g.num_rows);
-        const read = readChunks(fd, order.map((c) => g.columns[c].meta_data!));
-        const block = new Int32Array(BLOCK * n);
-        const packed = packedArray(b.models.length * b.nItems, BLOCK * n);
-        const items = new Int32Array(BLOCK);
-        const start = rowStart;
-        for (let from = 0; from < order.length; from += BLOCK) {
-          const w = Math.min(BLOCK, order.length - from);
-          for (let j = 0; j < w; j++) {
-            const c = order[from + j];
-            decodeChunk(read[from + j], g.columns[c].meta_data!, md.schema[1 + c], mapper, CODE_MISSING, block, j * n, CODE_BAD);
-            items[j] = itemIx[c];
-          }
-          for (let r = 0; r < n; r++) {
-            const cell = base[start + r];
-            for (let j = 0; j < w; j++) packed[r * w + j] = (cell + items[j]) * PACK + block[j * n + r];
-          }
-          const before = counts.bad;
-          applyPacked(b, packed, n * w, counts);
-          for (let j = 0; counts.bad > before && j < w; j++) {
-            const r = block.subarray(j * n, (j + 1) * n).indexOf(CODE_BAD);
-            const c = order[from + j];
-            if (r >= 0 && (!bad || start + r < bad.row || (start + r === bad.row && c < bad.column))) bad = { row: start + r, column: c, raw: undefined };
-          }
-        }
-        rowStart += n;
-      }
-    } finally {
-      fs.closeSync(fd);
+    for (const r of results) {
+      r.repeats.cells.forEach((cell, k) => b.set(cell, r.repeats.answers[k]));
+      counts.rows += r.counts.rows;
+      counts.missing += r.counts.missing;
+      counts.fractional += r.counts.fractional;
+      counts.bad += r.counts.bad;
+      if (r.bad && (!bad || r.bad.row < bad.row || (r.bad.row === bad.row && r.bad.column < bad.column))) bad = { ...r.bad, raw: undefined };
     }
     return bad;
   }
