@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { byItem, byModel, MISSING, rowOffsets, type ResponseMatrix } from '../src/responses/matrix.js';
-import { buildViews } from '../src/responses/views.js';
+import { buildViews, ROWS_FILL } from '../src/responses/views.js';
 import { WorkerPool } from '../src/parallel/pool.js';
 import { serialRunner, type Runner } from '../src/parallel/runner.js';
 import { u8 } from '../src/parallel/shared.js';
@@ -42,8 +42,26 @@ describe('sparse views (views.ts, matrix.ts)', () => {
       // the bytes around the cells are MISSING before them and answers after, so that reading past either end shows
       buf.fill(MISSING, 0, lead);
       const data = buf.subarray(lead, lead + nM * nI);
-      for (let k = 0; k < data.length; k++) data[k] = [0, 1, MISSING][Math.floor(rand() * 3)];
+      // any byte but MISSING is an answer to count (the fit checks the codes; these counts must agree with byModel)
+      for (let k = 0; k < data.length; k++) data[k] = [0, 1, MISSING, 0x7f, 0x80, 0xfe][Math.floor(rand() * 6)];
       assert.deepEqual(Array.from(rowOffsets(data, nM, nI)), naiveOffsets(data, nM, nI), `${nM} × ${nI} at byte ${lead}`);
+    }
+  });
+
+  test('the by-model fill of any split of the rows into ranges, runs of empty rows at their ends too, is byModel\'s', () => {
+    const r = rng(5);
+    for (let t = 0; t < 300; t++) {
+      const m = patchy(3 + r.int(40), 1 + r.int(9), t);
+      const nM = m.models.length;
+      const nI = m.items.length;
+      const want = byModel(m);
+      // cut points at random, filled in reverse range order so that a range's stray write would land after its owner's
+      const cuts = [0, ...Array.from({ length: r.int(5) }, () => r.int(nM + 1)), nM].sort((x, y) => x - y);
+      const index = new Uint16Array(want.index.length + 1).fill(0xffff);
+      const value = new Uint8Array(want.index.length + 1).fill(9);
+      for (let k = cuts.length - 2; k >= 0; k--) ROWS_FILL.run({ data: m.data, nItems: nI, offsets: want.offsets, index, value, itemCount: new Int32Array(nI) }, cuts[k], cuts[k + 1]);
+      assert.deepEqual([Array.from(index.subarray(0, -1)), Array.from(value.subarray(0, -1))], [Array.from(want.index), Array.from(want.value)], `cuts ${cuts}`);
+      assert.deepEqual([index.at(-1), value.at(-1)], [0xffff, 9], 'nothing written past the last answer');
     }
   });
 

@@ -183,43 +183,52 @@ describe('wide Parquet, read by hyparquet', () => {
     }
     return file;
   }
-  /** files read one after another into one builder, their columns split with a worker thread or not */
+  /** files read one after another into one builder, their columns split with a worker thread or not (2 threads) */
   async function fillAll(files: string[], workerCells: number, policy: ConflictPolicy = 'last') {
-    const sources = [];
-    for (const f of files) sources.push(new WideParquetSource(f, (await openParquet(f))!, undefined, workerCells));
-    const ids = [];
-    for (const s of sources) ids.push(await s.ids());
-    const b = new MatrixBuilder(sortNatural([...new Set(ids.flatMap((i) => i.models))]), sortNatural([...new Set(ids.flatMap((i) => i.items))]), policy);
-    const stats = [];
-    for (const s of sources) stats.push(await s.fill(b, 0.5));
-    return { data: Buffer.from(b.finish().data).toString('hex'), stats, dropped: b.duplicatesDropped, conflicts: b.conflicts };
+    const before = process.env.GRADUS_THREADS;
+    process.env.GRADUS_THREADS = '2';
+    try {
+      const sources = [];
+      for (const f of files) sources.push(new WideParquetSource(f, (await openParquet(f))!, undefined, workerCells));
+      const ids = [];
+      for (const s of sources) ids.push(await s.ids());
+      const b = new MatrixBuilder(sortNatural([...new Set(ids.flatMap((i) => i.models))]), sortNatural([...new Set(ids.flatMap((i) => i.items))]), policy);
+      const stats = [];
+      try {
+        for (const s of sources) stats.push(await s.fill(b, 0.5));
+      } catch (e) {
+        return { error: (e as Error).message, threads: sources.map((s) => s.threads) };
+      }
+      const named = b.firstConflict && [b.models[b.firstConflict.model], b.items[b.firstConflict.item]];
+      return { result: { data: Buffer.from(b.finish().data).toString('hex'), stats, dropped: b.duplicatesDropped, conflicts: b.conflicts, named }, threads: sources.map((s) => s.threads) };
+    } finally {
+      if (before === undefined) delete process.env.GRADUS_THREADS;
+      else process.env.GRADUS_THREADS = before;
+    }
   }
 
-  test('half the columns filled on a worker thread: the same matrix, counts, and an earlier input\'s cells settled as on one thread', async () => {
+  test('a first input filled on two threads gives the matrix and counts of one; a later one, repeats and all, stays on one', async () => {
     const a = await bigParquet('wide-a.parquet', wide('range(5000) t(r)'));
     // the second file repeats models 4000..4999 of the first, with other answers in a few of their cells
     const b = await bigParquet('wide-b.parquet', wide('range(4000, 7000) t(r)', { 2: 'WHEN r % 5 = 0 THEN 1 - (hash(r * 31 + 2) % 2)::DOUBLE', 11: 'WHEN r % 3 = 0 THEN 1 - (hash(r * 31 + 11) % 2)::DOUBLE' }));
-    const one = await fillAll([a, b], Infinity);
-    const split = await fillAll([a, b], 0);
-    assert.ok(one.conflicts > 0 && one.dropped > 0, `${one.conflicts} conflicts, ${one.dropped} repeats: the second file overlaps the first`);
-    assert.deepEqual(split, one);
-    assert.deepEqual(one.stats[0], { rows: 65000, missing: one.stats[0].missing, fractional: one.stats[0].fractional });
-    assert.ok(one.stats[0].missing > 5000 && one.stats[0].fractional > 5000);
+    for (const policy of ['first', 'last', 'mean', 'error'] as ConflictPolicy[]) {
+      const one = await fillAll([a, b], Infinity, policy);
+      const split = await fillAll([a, b], 0, policy);
+      assert.deepEqual([one.threads, split.threads], [[1, 1], [2, 1]], 'the worker takes the first input only');
+      assert.ok(one.result!.conflicts > 0 && one.result!.dropped > 0, `${one.result!.conflicts} conflicts, ${one.result!.dropped} repeats: the second file overlaps the first`);
+      assert.deepEqual(split.result, one.result, policy);
+    }
+    const stats = (await fillAll([a], 0)).result!.stats[0];
+    assert.deepEqual(stats, { rows: 65000, missing: stats.missing, fractional: stats.fractional });
+    assert.ok(stats.missing > 5000 && stats.fractional > 5000);
   });
 
   test('a bad cell in either half of the columns: the first in row order is named, with or without the worker', async () => {
     // bad scores at row 4300 in column q10 (the worker's half) and at row 4600 in q1 (the main thread's)
     const file = await bigParquet('wide-bad.parquet', wide('range(5000) t(r)', { 10: 'WHEN r = 4300 THEN 7.0', 1: 'WHEN r = 4600 THEN 9.0' }));
-    const message = async (cells: number) => {
-      try {
-        await fillAll([file], cells);
-      } catch (e) {
-        return (e as Error).message;
-      }
-      return assert.fail('a bad cell was not found');
-    };
-    const serial = await message(Infinity);
-    assert.match(serial, /wide-bad\.parquet, line 4301, column 12 \(q10\): item "q10": the score 7 lies outside \[0, 1\]/);
-    assert.equal(await message(0), serial);
+    const serial = await fillAll([file], Infinity);
+    const split = await fillAll([file], 0);
+    assert.match(String(serial.error), /wide-bad\.parquet, line 4301, column 12 \(q10\): item "q10": the score 7 lies outside \[0, 1\]/);
+    assert.deepEqual(split, { error: serial.error, threads: [2] });
   });
 });

@@ -132,7 +132,7 @@ async function sweep(w: Work, runner: Runner): Promise<Sweeps> {
     prev.d.set(c.d);
     prev.g.set(c.g);
     prev.theta.set(c.theta);
-    // The log-likelihood costs a log1p per answer: it is computed once the parameters are nearly still.
+    // The log-likelihood adds to a sweep's cost: it is computed once the parameters are nearly still.
     c.wantLL = out.lastChange < 100 * tol;
     if (w.common) tabulateE(c);
     await runner.run(JOINT_ITEMS, w.itemRanges, () => c);

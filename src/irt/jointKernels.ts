@@ -1,7 +1,8 @@
 /**
  * The two sweeps of joint estimation as pure kernels over shared arrays, so that worker threads can each take
  * a range of items (or of models). The logistic models (c = 0) take a fast path with scalar accumulators: one exp
- * and one log1p per answer; the 3pl takes the general Fisher-scoring path with step halving.
+ * per answer (and the log-likelihood, when wanted, from one log per product of many factors, see LOG_FLUSH); the
+ * 3pl takes the general Fisher-scoring path with step halving.
  * With one slope for all items (rasch, 1pl) exp(−aθ − d) = exp(−aθ)·exp(−d): the caller tabulates both factors once
  * a pass (`eInv` per model, `fInv` per item), and an answer then costs a multiply and a divide instead of an exp.
  */
@@ -34,7 +35,7 @@ export interface JointCtx {
   freeG: boolean;
   is3pl: boolean;
   isMap: boolean;
-  /** compute the joint log-likelihood in the item sweep (costs a log1p per answer; only wanted near convergence) */
+  /** compute the joint log-likelihood in the item sweep (a sizeable part of a sweep's cost; only wanted near convergence) */
   wantLL: boolean;
   /** per item: its part of the joint log-likelihood, from the last item sweep with wantLL (added up in item order by the caller) */
   itemLl: Float64Array;
@@ -148,10 +149,15 @@ function itemCommon(c: JointCtx, i: number): { ll: number; change: number } {
     if (wantLL) {
       thetaWrong += (1 - x) * theta[j];
       nWrong += 1 - x;
-      prod *= 1 + u;
-      if (prod > LOG_FLUSH) {
-        logs += Math.log(prod);
-        prod = 1;
+      // 1 + u has no bound (a hard item, a weak model): a factor that could overflow the product is logged alone
+      const f = 1 + u;
+      if (f > LOG_ALONE) logs += Math.log(f);
+      else {
+        prod *= f;
+        if (prod > LOG_FLUSH) {
+          logs += Math.log(prod);
+          prod = 1;
+        }
       }
     }
     gd += x - s;
@@ -176,6 +182,8 @@ const clamp = (x: number, m: number) => (x > m ? m : x < -m ? -m : x);
  * top of the double range: one log per hundreds of answers, with rounding far below the 6 digits reported.
  */
 const LOG_FLUSH = 1e250;
+/** a factor above this times a product below LOG_FLUSH could pass the double range; it is logged on its own */
+const LOG_ALONE = 1e50;
 
 function item3plObjective(c: JointCtx, i: number, a: number, d: number, g: number): number {
   const cc = c.freeG || c.g[i] !== -Infinity ? sigmoid(g) : 0;

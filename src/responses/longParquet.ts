@@ -12,8 +12,9 @@ import { phase, phasePart, profiling } from '../util/phase.js';
 import { applyPacked, newCounts, packedArray, CODE_BAD, CODE_MISSING, PACK } from './cellCodes.js';
 import { answerMapper, columnSupported, decodeChunk, readChunks, unreadable, type ParquetTable } from './parquetColumns.js';
 import { findLongNames } from './longHeader.js';
-import { decodeIdGroups, EMPTY, ID_GROUPS, UsedIds, type IdGroup, type IdPass, type IdTask } from './parquetIds.js';
-import { defaultThreads, WorkerPool } from '../parallel/pool.js';
+import { decodeIdGroups, EMPTY, ID_GROUPS, UsedIds, type IdGroup, type IdPass } from './parquetIds.js';
+import { defaultThreads } from '../parallel/pool.js';
+import { onParquetWorker } from './parquetThread.js';
 import type { TableSource } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
@@ -51,16 +52,6 @@ function renumber(ids: Uint16Array | Int32Array, to: Int32Array, wide: boolean):
   const out = wide && ids instanceof Uint16Array ? new Int32Array(ids.length) : ids;
   for (let k = 0; k < ids.length; k++) out[k] = to[ids[k]];
   return out;
-}
-
-/** Pass 1 of `groups` on a worker thread of its own. */
-async function onWorker(task: IdTask): Promise<IdPass> {
-  const pool = new WorkerPool(new URL('./parquetWorker.js', import.meta.url), 1);
-  try {
-    return await pool.runOn(0, ID_GROUPS, 0, task.groups.length, task);
-  } finally {
-    void pool.close();
-  }
 }
 
 export class LongParquetSource implements ResponseSource {
@@ -130,7 +121,7 @@ export class LongParquetSource implements ResponseSource {
     const groups: IdGroup[] = md.row_groups.map((g) => ({ rows: Number(g.num_rows), chunks: [model, item].map((c) => g.columns[c].meta_data!) }));
     const rows = groups.reduce((n, g) => n + g.rows, 0);
     const half = rows >= this.workerRows && defaultThreads() > 1 && groups.length > 1 ? splitAt(groups) : groups.length;
-    const later = half < groups.length ? onWorker({ path: this.table.path, elements, groups: groups.slice(half), budget: CACHE_BYTES / 2 }) : null;
+    const later = half < groups.length ? onParquetWorker(ID_GROUPS, 0, groups.length - half, { path: this.table.path, elements, groups: groups.slice(half), budget: CACHE_BYTES / 2 }) : null;
     later?.catch(() => undefined);
     const first = decodeIdGroups(this.table.path, elements, groups.slice(0, half), later ? CACHE_BYTES / 2 : CACHE_BYTES);
     const sets = first.lists.map((list, k) => new UsedIds(list, first.seen[k]));

@@ -52,24 +52,47 @@ export interface SparseView {
 /** CSR offsets of the by-model view: where each model's answers start. On shared memory, for the worker threads. */
 export function rowOffsets(data: Uint8Array, nModels: number, nItems: number): Int32Array {
   const offsets = i32(nModels + 1);
-  // Four cells a word: of the codes only MISSING has its top bit set, so a word's missing cells are the set bits
-  // of w & 0x80808080, added up by one multiply. The word view starts at the first 4-byte boundary of data.
-  const lead = (4 - (data.byteOffset & 3)) & 3;
-  const words = data.length >= lead + 4 ? new Uint32Array(data.buffer, data.byteOffset + lead, (data.length - lead) >>> 2) : new Uint32Array(0);
+  const words = wordsOf(data);
   for (let j = 0; j < nModels; j++) {
     const from = j * nItems;
     const to = from + nItems;
     let missing = 0;
     // cells before the first whole word and after the last are counted one by one
-    const w0 = Math.min(to, from + ((lead - from) & 3));
-    for (let k = from; k < w0; k++) missing += data[k] >>> 7;
+    const w0 = Math.min(to, from + ((words.lead - from) & 3));
+    for (let k = from; k < w0; k++) missing += (data[k] + 1) >>> 8;
     const nw = (to - w0) >>> 2;
-    const wFrom = (w0 - lead) >>> 2;
-    for (let w = wFrom; w < wFrom + nw; w++) missing += Math.imul((words[w] & 0x80808080) >>> 7, 0x01010101) >>> 24;
-    for (let k = w0 + 4 * nw; k < to; k++) missing += data[k] >>> 7;
+    const wFrom = (w0 - words.lead) >>> 2;
+    for (let w = wFrom; w < wFrom + nw; w++) missing += missingIn(words.view[w]);
+    for (let k = w0 + 4 * nw; k < to; k++) missing += (data[k] + 1) >>> 8;
     offsets[j + 1] = offsets[j] + nItems - missing;
   }
   return offsets;
+}
+
+/**
+ * The cells four at a time: a Uint32Array over the whole words of data, from its first 4-byte boundary (`lead`
+ * cells in). Counting a row's answers a word at a time is several times faster than a cell at a time.
+ */
+function wordsOf(data: Uint8Array): { view: Uint32Array; lead: number } {
+  const lead = (4 - (data.byteOffset & 3)) & 3;
+  const view = data.length >= lead + 4 ? new Uint32Array(data.buffer, data.byteOffset + lead, (data.length - lead) >>> 2) : new Uint32Array(0);
+  return { view, lead };
+}
+
+/** How many of a word's four cells are MISSING (0xFF): the zero bytes of its complement, found without a branch. */
+function missingIn(w: number): number {
+  const x = ~w;
+  const nonZero = (((x & 0x7f7f7f7f) + 0x7f7f7f7f) | x) & 0x80808080;
+  return 4 - (Math.imul(nonZero >>> 7, 0x01010101) >>> 24);
+}
+
+/** Whether any cell holds an answer. */
+export function anyAnswer(data: Uint8Array): boolean {
+  const { view, lead } = wordsOf(data);
+  for (let w = 0; w < view.length; w++) if (view[w] !== 0xffffffff) return true;
+  for (let k = 0; k < Math.min(lead, data.length); k++) if (data[k] !== MISSING) return true;
+  for (let k = lead + 4 * view.length; k < data.length; k++) if (data[k] !== MISSING) return true;
+  return false;
 }
 
 export function byModel(m: ResponseMatrix): SparseView {

@@ -31,7 +31,7 @@ function rowsFillKernel(c: RowsFillCtx, from: number, to: number): number {
     if (offsets[j + 1] < end) {
       for (let i = 0; i < nItems; i++) {
         const v = data[base + i];
-        const kept = (v >>> 7) ^ 1;
+        const kept = ((v + 1) >>> 8) ^ 1;
         index[k] = i;
         value[k] = v;
         k += kept;

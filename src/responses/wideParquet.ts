@@ -17,41 +17,39 @@ import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 import { columnSupported, COMPRESSORS, unreadable, type ParquetTable } from './parquetColumns.js';
 import { fillWideColumns, WIDE_FILL, type WideFillResult, type WideFillTask } from './wideParquetFill.js';
-import { defaultThreads, WorkerPool } from '../parallel/pool.js';
+import { defaultThreads } from '../parallel/pool.js';
+import { onParquetWorker } from './parquetThread.js';
+import { anyAnswer } from './matrix.js';
 
 type BadCell = { row: number; column: number; raw: unknown };
 
 /** cells from which the fill is worth a worker thread (its start costs ~0.1 s) */
 const WORKER_CELLS = 8_000_000;
 
+/** columns per read: small enough that a batch's decoded values stay a few MB per thousand rows */
+const BATCH = 500;
+
 /** the main thread's share of the columns: the worker starts ~0.2 s later (a thread, and its modules to load) */
 const MAIN_SHARE = 0.56;
 
-/** Columns [from, to) of `task` filled on a worker thread of its own, sent only their own metadata (a copy each). */
-async function onWorker(task: WideFillTask, from: number, to: number): Promise<WideFillResult> {
-  const pool = new WorkerPool(new URL('./parquetWorker.js', import.meta.url), 1);
-  const part: WideFillTask = {
+/** Columns [from, to) of `task` alone, numbered from 0: a worker is sent only their metadata (a copy each). */
+function columnsOf(task: WideFillTask, from: number, to: number): WideFillTask {
+  return {
     ...task,
     groups: task.groups.map((g) => ({ rows: g.rows, chunks: g.chunks.slice(from, to) })),
     elements: task.elements.slice(from, to),
     fileColumns: task.fileColumns.slice(from, to),
     items: task.items.slice(from, to),
   };
-  try {
-    return await pool.runOn(0, WIDE_FILL, 0, to - from, part);
-  } finally {
-    void pool.close();
-  }
 }
-
-/** columns per read: small enough that a batch's decoded values stay a few MB per thousand rows */
-const BATCH = 500;
 
 export class WideParquetSource implements ResponseSource {
   readonly label: string;
   private readonly names: string[];
   private idColumn = false;
   private modelIds: string[] | null = null;
+  /** threads the last decoded fill ran on (1, or 2 with a worker) */
+  threads = 1;
 
   constructor(
     readonly file: string,
@@ -118,9 +116,10 @@ export class WideParquetSource implements ResponseSource {
   }
 
   /**
-   * Item columns decoded by parquetColumns.ts (wideParquetFill.ts): no JS value per cell. On a large table with
-   * distinct model ids, a worker thread fills the later half of the columns. Returns the first bad cell in row
-   * order (its raw value to be read back by hyparquet), or null.
+   * Item columns decoded by parquetColumns.ts (wideParquetFill.ts): no JS value per cell. A large table with
+   * distinct model ids read into a matrix with no answer yet (the first input) has its later columns filled by a
+   * worker thread: no cell is written twice, so repeats and conflicts, and the one named, never depend on the
+   * threads. Returns the first bad cell in row order (its raw value to be read back by hyparquet), or null.
    */
   private async fillDecoded(b: MatrixBuilder, threshold: number, base: Float64Array, itemIx: Int32Array, counts: FillCounts): Promise<BadCell | null> {
     const md = this.table.metadata;
@@ -135,16 +134,27 @@ export class WideParquetSource implements ResponseSource {
       threshold,
       data: b.data,
     };
-    const distinct = !this.modelIds || new Set(this.modelIds).size === this.modelIds.length;
-    const shared = b.data.buffer instanceof SharedArrayBuffer;
-    const half = distinct && shared && base.length * order.length >= this.workerCells && defaultThreads() > 1 ? Math.round(order.length * MAIN_SHARE) : order.length;
-    const later = half < order.length ? onWorker(task, half, order.length) : null;
+    const split =
+      base.length * order.length >= this.workerCells &&
+      defaultThreads() > 1 &&
+      b.data.buffer instanceof SharedArrayBuffer &&
+      (!this.modelIds || new Set(this.modelIds).size === this.modelIds.length) &&
+      !anyAnswer(b.data);
+    const half = split ? Math.round(order.length * MAIN_SHARE) : order.length;
+    this.threads = split ? 2 : 1;
+    const later = split ? onParquetWorker(WIDE_FILL, 0, order.length - half, columnsOf(task, half, order.length)) : null;
     later?.catch(() => undefined);
-    const mine = fillWideColumns(task, 0, half, b);
+    let mine: WideFillResult;
+    try {
+      mine = fillWideColumns(task, 0, half, b);
+    } catch (e) {
+      // the worker writes into the same cells: it is done before the error goes on
+      await later?.catch(() => undefined);
+      throw e;
+    }
     const results = later ? [mine, await later] : [mine];
     let bad: BadCell | null = null;
     for (const r of results) {
-      r.repeats.cells.forEach((cell, k) => b.set(cell, r.repeats.answers[k]));
       counts.rows += r.counts.rows;
       counts.missing += r.counts.missing;
       counts.fractional += r.counts.fractional;

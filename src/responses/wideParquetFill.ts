@@ -27,8 +27,6 @@ export interface WideFillTask {
 
 export interface WideFillResult {
   counts: FillCounts;
-  /** a worker's answers to cells that held one already (an earlier input's), for the builder to settle in order */
-  repeats: { cells: number[]; answers: number[] };
   /** the first bad cell in row order, by file row and column; its raw value is for the caller to read back */
   bad: { row: number; column: number } | null;
 }
@@ -39,7 +37,6 @@ export function fillWideColumns(t: WideFillTask, from: number, to: number, sink:
   const counts = newCounts();
   let bad: WideFillResult['bad'] = null;
   let codes = new Int32Array(0);
-  const repeats: WideFillResult['repeats'] = { cells: [], answers: [] };
   const fd = fs.openSync(t.path, 'r');
   try {
     let rowStart = 0;
@@ -62,25 +59,20 @@ export function fillWideColumns(t: WideFillTask, from: number, to: number, sink:
   } finally {
     fs.closeSync(fd);
   }
-  return { counts, bad, repeats };
+  return { counts, bad };
 }
 
 /**
- * On a worker: the model ids of the table are distinct (the caller checks), so a cell that holds an answer already
- * got it from an earlier input; those answers go back to the builder.
+ * On a worker: the caller splits only a table whose model ids are distinct into a matrix with no answer yet, so no
+ * cell is written twice and the builder's rules for repeats (and the conflict it names) stay on one thread.
  */
 export const WIDE_FILL: Kernel<WideFillTask, WideFillResult> = {
   name: 'wideParquetFill',
-  run: (t, from, to) => {
-    const cells: number[] = [];
-    const answers: number[] = [];
-    const r = fillWideColumns(t, from, to, {
+  run: (t, from, to) =>
+    fillWideColumns(t, from, to, {
       data: t.data,
-      set: (cell, answer) => {
-        cells.push(cell);
-        answers.push(answer);
+      set: (cell) => {
+        throw new Error(`cell ${cell} was written twice on a worker`);
       },
-    });
-    return { ...r, repeats: { cells, answers } };
-  },
+    }),
 };
