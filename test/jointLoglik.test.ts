@@ -5,7 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { JOINT_ITEMS, jointLoglik, type JointCtx } from '../src/irt/jointKernels.js';
+import { JOINT_ITEM_INFO, JOINT_ITEMS, jointLoglik, type JointCtx } from '../src/irt/jointKernels.js';
 import { MAP_PRIORS } from '../src/irt/priors.js';
 import { byItem, byModel, matrixFromRows } from '../src/responses/matrix.js';
 import { rng } from '../src/util/rng.js';
@@ -60,4 +60,31 @@ describe('the joint log-likelihood of an item sweep', () => {
       assert.ok(Math.abs(ll - want) <= 1e-9 * Math.abs(want), `${ll} against ${want}`);
     });
   }
+
+  test('2pl: each item\'s information of (a, d) is Σ P(1 − P)·[θ², θ; θ, 1] over every model that answered it', () => {
+    const r = rng(3);
+    const nM = 300;
+    const nI = 12;
+    const theta = Float64Array.from({ length: nM }, () => 2 * r.normal());
+    const d = Float64Array.from({ length: nI }, (_, i) => (i < 2 ? 60 * (2 * i - 1) : 3 * r.normal()));
+    const a = Float64Array.from({ length: nI }, () => 0.3 + 2 * r.next());
+    const rows = Array.from({ length: nM }, () => Array.from({ length: nI }, () => (r.next() < 0.3 ? null : r.next() < 0.5 ? 1 : 0)));
+    const c = ctx(false, theta, d, a, rows as number[][]);
+    const info = new Float64Array(nI * 4);
+    JOINT_ITEM_INFO.run({ ...c, info, k: 2 }, 0, nI);
+    for (let i = 0; i < nI; i++) {
+      const want = [0, 0, 0, 0];
+      rows.forEach((row, j) => {
+        if (row[i] === null) return;
+        // P(1 − P) as exp(−|z|) / (1 + exp(−|z|))², which stays above 0 where P rounds to 1
+        const e = Math.exp(-Math.abs(a[i] * theta[j] + d[i]));
+        const w = e / (1 + e) ** 2;
+        want[0] += w * theta[j] ** 2;
+        want[1] += w * theta[j];
+        want[2] += w * theta[j];
+        want[3] += w;
+      });
+      want.forEach((x, q) => assert.ok(Math.abs(info[4 * i + q] - x) <= 1e-12 * Math.abs(x), `item ${i} entry ${q}: ${info[4 * i + q]} against ${x}`));
+    }
+  });
 });

@@ -405,6 +405,32 @@ function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: number }, fr
     }
     return 0;
   }
+  if (!c.is3pl) {
+    // the 2pl: with P = σ(z) the information of (a, d) is Σ w·[θ², θ; θ, 1], w = P(1 − P), in scalar sums
+    for (let i = from; i < to; i++) {
+      const a = c.a[i];
+      const d = c.d[i];
+      let w0 = 0, w1 = 0, w2 = 0;
+      for (let kk = c.biOff[i]; kk < c.biOff[i + 1]; kk++) {
+        const th = c.theta[c.biIdx[kk]];
+        const z = a * th + d;
+        const e = Math.exp(-Math.abs(z));
+        const w = e / ((1 + e) * (1 + e));
+        w0 += w;
+        w1 += w * th;
+        w2 += w * th * th;
+      }
+      const o = i * k * k;
+      if (k === 1) c.info[o] += w0;
+      else {
+        c.info[o] += w2;
+        c.info[o + 1] += w1;
+        c.info[o + 2] += w1;
+        c.info[o + 3] += w0;
+      }
+    }
+    return 0;
+  }
   const dP = new Float64Array(3);
   const pt = newItemPoint();
   for (let i = from; i < to; i++) {
