@@ -340,8 +340,37 @@ function modelStepCommon(c: JointCtx, j: number): number {
     f += bmVal[k] - s;
     info += s * (1 - s);
   }
-  f *= a;
-  info *= a * a;
+  return thetaStep(c, j, t, f * a, info * a * a);
+}
+
+/**
+ * The θ step of one model under the 2pl: modelScore's sums for the logistic item, in the same order and so the same
+ * numbers, in a loop of its own with σ from one inline exp. Inside modelScore, beside the 3pl's path, the same loop
+ * ran at half the speed.
+ */
+function modelStepLogistic(c: JointCtx, j: number): number {
+  const t = c.theta[j];
+  let f = 0;
+  let info = 0;
+  const { bmOff, bmIdx, bmVal, a, d, activeI } = c;
+  for (let k = bmOff[j]; k < bmOff[j + 1]; k++) {
+    const i = bmIdx[k];
+    if (!activeI[i]) continue;
+    const z = a[i] * t + d[i];
+    let sg: number;
+    if (z >= 0) sg = 1 / (1 + Math.exp(-z));
+    else {
+      const e = Math.exp(z);
+      sg = e / (1 + e);
+    }
+    f += a[i] * (bmVal[k] - sg);
+    info += a[i] * a[i] * sg * (1 - sg);
+  }
+  return thetaStep(c, j, t, f, info);
+}
+
+/** The Newton step of model j's θ from t, given its score and information from the answers (MAP adds the prior). */
+function thetaStep(c: JointCtx, j: number, t: number, f: number, info: number): number {
   if (c.isMap) {
     f -= t / (c.thetaSd * c.thetaSd);
     info += 1 / (c.thetaSd * c.thetaSd);
@@ -353,13 +382,10 @@ function modelStepCommon(c: JointCtx, j: number): number {
 
 function modelStep(c: JointCtx, j: number): number {
   if (c.common) return modelStepCommon(c, j);
+  if (!c.is3pl) return modelStepLogistic(c, j);
   const t0 = c.theta[j];
   const s0 = modelScore(c, j, t0, false);
   let step = clamp(s0.f / Math.max(s0.info, 1e-12), 1);
-  if (!c.is3pl) {
-    c.theta[j] = t0 + step;
-    return Math.abs(step);
-  }
   // not concave in θ for the 3pl: halve until the objective climbs
   for (let h = 0; h < 20; h++) {
     if (modelScore(c, j, t0 + step, false).obj >= s0.obj - 1e-10) {
