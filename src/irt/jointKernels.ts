@@ -446,14 +446,12 @@ function jointItemInfoKernel(c: JointCtx & { info: Float64Array; k: number }, fr
         w1 += w * th;
         w2 += w * th * th;
       }
-      const o = i * k * k;
-      if (k === 1) c.info[o] += w0;
-      else {
-        c.info[o] += w2;
-        c.info[o + 1] += w1;
-        c.info[o + 2] += w1;
-        c.info[o + 3] += w0;
-      }
+      // (a, d): k is 2
+      const o = 4 * i;
+      c.info[o] += w2;
+      c.info[o + 1] += w1;
+      c.info[o + 2] += w1;
+      c.info[o + 3] += w0;
     }
     return 0;
   }

@@ -154,13 +154,13 @@ export function applyCodes(b: MatrixBuilder, codes: Uint8Array, n: number, cellO
 export type CellSink = Pick<MatrixBuilder, 'data' | 'set'>;
 
 /**
- * Put one decoded column of a wide table into the builder: codes[at + r] is row r's answer, its cell
+ * Put one decoded column of a wide table into the builder: codes[r] is row r's answer, its cell
  * rowCells[rowStart + r] + item. applyCodes' loop over typed arrays, without a closure per answer.
  */
-export function applyColumn(b: CellSink, codes: Int32Array, at: number, n: number, rowCells: Float64Array, rowStart: number, item: number, counts: FillCounts): void {
+export function applyColumn(b: CellSink, codes: Int32Array, n: number, rowCells: Float64Array, rowStart: number, item: number, counts: FillCounts): void {
   counts.rows += n;
   for (let r = 0; r < n; r++) {
-    let a = codes[at + r];
+    let a = codes[r];
     if (a > CODE_RIGHT && (a = special(a, counts)) < 0) continue;
     put(b, rowCells[rowStart + r] + item, a);
   }

@@ -86,15 +86,6 @@ function missingIn(w: number): number {
   return 4 - (Math.imul(nonZero >>> 7, 0x01010101) >>> 24);
 }
 
-/** Whether any cell holds an answer. */
-export function anyAnswer(data: Uint8Array): boolean {
-  const { view, lead } = wordsOf(data);
-  for (let w = 0; w < view.length; w++) if (view[w] !== 0xffffffff) return true;
-  for (let k = 0; k < Math.min(lead, data.length); k++) if (data[k] !== MISSING) return true;
-  for (let k = lead + 4 * view.length; k < data.length; k++) if (data[k] !== MISSING) return true;
-  return false;
-}
-
 export function byModel(m: ResponseMatrix): SparseView {
   const nModels = m.models.length;
   const nItems = m.items.length;

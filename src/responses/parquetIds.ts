@@ -119,10 +119,12 @@ export function decodeIdGroups(path: string, elements: SchemaElement[], groups: 
       chunks.forEach((chunk, k) => {
         decodeChunk(read[k], chunk, elements[k], sets[k].mapper, EMPTY, local, 0);
         if (!sets[k].mark(local, rows)) empty = true;
-        const kept = sets[k].size() <= 0xffff ? new Uint16Array(rows) : new Int32Array(rows);
-        if (budget < kept.byteLength) return void caches[k].push(null);
+        const narrow = sets[k].size() <= 0xffff;
+        const bytes = rows * (narrow ? 2 : 4);
+        if (budget < bytes) return void caches[k].push(null);
+        const kept = narrow ? new Uint16Array(rows) : new Int32Array(rows);
         kept.set(local.subarray(0, rows));
-        budget -= kept.byteLength;
+        budget -= bytes;
         caches[k].push(kept);
       });
     }

@@ -19,7 +19,7 @@ import { columnSupported, COMPRESSORS, unreadable, type ParquetTable } from './p
 import { fillWideColumns, WIDE_FILL, type WideFillResult, type WideFillTask } from './wideParquetFill.js';
 import { defaultThreads } from '../parallel/pool.js';
 import { onParquetWorker } from './parquetThread.js';
-import { anyAnswer } from './matrix.js';
+import { rowOffsets } from './matrix.js';
 
 type BadCell = { row: number; column: number; raw: unknown };
 
@@ -139,7 +139,8 @@ export class WideParquetSource implements ResponseSource {
       defaultThreads() > 1 &&
       b.data.buffer instanceof SharedArrayBuffer &&
       (!this.modelIds || new Set(this.modelIds).size === this.modelIds.length) &&
-      !anyAnswer(b.data);
+      // no answer in the matrix yet: the count of its cells as one row
+      rowOffsets(b.data, 1, b.data.length)[1] === 0;
     const half = split ? Math.round(order.length * MAIN_SHARE) : order.length;
     this.threads = split ? 2 : 1;
     const later = split ? onParquetWorker(WIDE_FILL, 0, order.length - half, columnsOf(task, half, order.length)) : null;

@@ -47,7 +47,7 @@ export function fillWideColumns(t: WideFillTask, from: number, to: number, sink:
       for (let c = from; c < to; c++) {
         decodeChunk(read[c - from], g.chunks[c], t.elements[c], mapper, CODE_MISSING, codes, 0, CODE_BAD);
         const before = counts.bad;
-        applyColumn(sink, codes, 0, n, t.rowCells, rowStart, t.items[c], counts);
+        applyColumn(sink, codes, n, t.rowCells, rowStart, t.items[c], counts);
         if (counts.bad > before) {
           const row = rowStart + codes.subarray(0, n).indexOf(CODE_BAD);
           const column = t.fileColumns[c];

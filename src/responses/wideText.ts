@@ -12,7 +12,6 @@ import type { IdColumn } from './tableSource.js';
 import type { MatrixBuilder } from './builder.js';
 import type { ResponseSource, SourceStats } from './source.js';
 
-
 export class WideTextSource implements ResponseSource {
   readonly label: string;
   private idColumn = false;
