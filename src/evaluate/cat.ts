@@ -23,6 +23,7 @@ import { anchorMean, fitCorrection, probability, residualCarry, subsetWeights, t
 import type { Subset } from './subset.js';
 import { replayResponder } from './responder.js';
 import { MISSING, subsetMatrix, type ResponseMatrix } from '../responses/matrix.js';
+import { ConditionedResiduals, learnResidualCorrelation, type ResidualCorrelation } from './residualCorrelation.js';
 
 export interface CatOptions {
   select?: Selection;
@@ -46,6 +47,11 @@ export interface CatOptions {
    * selection; their weighted mean enters the accuracy by the correction's λ blend, as in `estimate`
    */
   startAnchors?: Subset;
+  /**
+   * the calibration models' residual correlations (learnResidualCorrelation), for `select: 'accuracy'`: its item
+   * choice and the kriged residuals in its accuracy; without them the residuals are taken as independent
+   */
+  correlation?: ResidualCorrelation;
 }
 
 export const CAT_DEFAULTS = { select: 'mfi', start: 0, estimator: 'eap', stopSe: 0.2, stopAccuracy: 0, minItems: 10, maxItems: 100, randomesque: 1, seed: 1 } as const;
@@ -101,8 +107,8 @@ export async function runCat(bank: ItemBank, responder: Responder, options: CatO
   const out: CatResult = { rows: [], binRows: [], stops: [] };
   const weights = o.startAnchors ? subsetWeights(bank, o.startAnchors) : undefined;
   for (const model of responder.models) {
-    const { ans, est, stop, resumed } = await oneModel(bank, responder, model, o, hooks, whole);
-    const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction }, weights, ans.n ? est : undefined);
+    const { ans, est, stop, resumed, kriged } = await oneModel(bank, responder, model, o, hooks, whole);
+    const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction, kriged }, weights, ans.n ? est : undefined);
     out.rows.push(r.row);
     out.binRows.push(...r.bins);
     out.stops.push({ model, stop, n: ans.n, se_theta: r.row.se_theta, sd_accuracy: r.sd });
@@ -111,7 +117,7 @@ export async function runCat(bank: ItemBank, responder: Responder, options: CatO
   return out;
 }
 
-type Settled = Required<Omit<CatOptions, 'balance' | 'bins' | 'startAnchors'>> & Pick<CatOptions, 'balance' | 'bins' | 'startAnchors'>;
+type Settled = Required<Omit<CatOptions, 'balance' | 'bins' | 'startAnchors' | 'correlation'>> & Pick<CatOptions, 'balance' | 'bins' | 'startAnchors' | 'correlation'>;
 
 /** Whether θ's uncertainty no longer moves the whole-bank accuracy by more than ± the target (95%). */
 function accuracySettled(bank: ItemBank, curves: BankCurves, ans: Answers, est: ThetaEstimate, target: number): boolean {
@@ -127,6 +133,8 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
   const weights = new Float64Array(logPost.length);
   const asked = o.balance ? new Int32Array(o.balance.share.length) : undefined;
   let est: ThetaEstimate = { theta: o.start, se: Math.sqrt(bank.variance), fallback: false };
+  const residuals = o.select === 'accuracy' ? new ConditionedResiduals(bank, o.correlation) : undefined;
+  const gains = residuals ? new Float64Array(N) : undefined;
   const record = (i: number, y: number) => {
     usable[i] = 0;
     ans.idx[ans.n] = i;
@@ -136,6 +144,7 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
     // Bayes first: ML and WLE only once the pattern is mixed
     const method = o.estimator === 'eap' ? 'eap' : (o.estimator === 'ml' || o.estimator === 'wle') && !mixed(ans) ? 'map' : o.estimator;
     est = method === 'eap' ? eapFrom(logPost) : estimateTheta(bank, ans, method);
+    residuals?.condition(i, est.theta);
   };
   const before = hooks.resume?.get(model) ?? [];
   for (const s of before.slice(0, cap)) record(s.item, s.correct);
@@ -150,7 +159,8 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
     if (ans.n >= o.maxItems) { stop = 'max-items'; break; }
     if (free && est.se <= o.stopSe) { stop = 'se'; break; }
     if (whole && free && accuracySettled(bank, whole, ans, est, o.stopAccuracy)) { stop = 'accuracy'; break; }
-    const i = next < first.length ? first[next] : selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
+    if (residuals && next >= first.length) residuals.gains(est.theta, est.se, usable, gains!);
+    const i = next < first.length ? first[next] : selectNext(bank, { usable, theta: est.theta, weights: o.select === 'kl' ? posteriorWeights(logPost, weights) : undefined, gains, asked, n: ans.n }, o.select, rng(modelSeed(o.seed, model, ans.n)), o.randomesque, o.balance);
     if (i < 0) break;
     usable[i] = 0;
     const y = await responder.ask(model, i);
@@ -158,7 +168,30 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
     hooks.onStep?.({ model, step: ans.n, item: i, correct: y ? 1 : 0, theta: est.theta, se_theta: est.se });
   }
   if (o.estimator !== 'eap' && ans.n) est = estimateTheta(bank, ans, o.estimator);
-  return { ans, est, stop, resumed: before.length };
+  return { ans, est, stop, resumed: before.length, kriged: residuals && ans.n ? residuals.kriged(ans, est.theta) : undefined };
+}
+
+/**
+ * The test replayed on calibration models. Residual correlations learned on the models replayed would know their
+ * answers: with `accuracy` selection each of CROSS_FOLDS folds is replayed under correlations learned on the others.
+ */
+const CROSS_FOLDS = 5;
+
+async function replays(bank: ItemBank, cal: ResponseMatrix, options: CatOptions, asked: Map<string, number[]>): Promise<CatResult> {
+  const hooks: CatHooks = { onStep: (s) => (asked.get(s.model) ?? asked.set(s.model, []).get(s.model)!).push(s.item) };
+  const o = { ...options, bins: undefined };
+  if (o.select !== 'accuracy' || !o.correlation) return runCat(bank, replayResponder(bank, cal), o, hooks);
+  const all = [...cal.items.keys()], M = cal.models.length;
+  const out: CatResult = { rows: new Array(M), binRows: [], stops: new Array(M) };
+  for (let f = 0; f < CROSS_FOLDS; f++) {
+    const held = [...cal.models.keys()].filter((m) => m % CROSS_FOLDS === f);
+    if (!held.length) continue;
+    const rest = subsetMatrix(cal, [...cal.models.keys()].filter((m) => m % CROSS_FOLDS !== f), all);
+    const correlation = learnResidualCorrelation(bank, rest, o.correlation.shrink);
+    const r = await runCat(bank, replayResponder(bank, subsetMatrix(cal, held, all)), { ...o, correlation }, hooks);
+    held.forEach((m, k) => { out.rows[m] = r.rows[k]; out.stops[m] = r.stops[k]; });
+  }
+  return out;
 }
 
 /**
@@ -186,7 +219,7 @@ export async function learnCatCorrection(bank: ItemBank, calibration: ResponseMa
   const calCol = new Int32Array(bank.ids.length);
   col.forEach((i, j) => { if (i >= 0) calCol[i] = j; });
   const asked = new Map<string, number[]>();
-  const r = await runCat(bank, replayResponder(bank, cal), { ...options, bins: undefined }, { onStep: (s) => (asked.get(s.model) ?? asked.set(s.model, []).get(s.model)!).push(s.item) });
+  const r = await replays(bank, cal, options, asked);
   const weightOf = options.startAnchors ? subsetWeights(bank, options.startAnchors) : undefined;
   const truth: number[] = [], irt: number[] = [], anchors: number[] = [], variance: number[] = [], carry: number[] = [], residuals: Array<{ idx: Int32Array; d: Float64Array }> = [];
   r.rows.forEach((row, m) => {

@@ -27,6 +27,12 @@ export interface EstimateOptions {
   correction?: Correction;
 }
 
+/** An adaptive test's kriged residuals (residualCorrelation.ts), in counts of right answers over the whole bank. */
+export interface Kriged {
+  shift: number;
+  variance: number;
+}
+
 export interface EstimateRow {
   model: string;
   n_answered: number;
@@ -102,7 +108,7 @@ export function estimateAccuracy(bank: ItemBank, matrix: ResponseMatrix, o: Esti
 }
 
 /** The estimates.csv row (and estimates.bins.csv rows) of one model from its answers; shared with adaptive testing. */
-export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans: Answers, method: Estimator, o: Pick<EstimateOptions, 'correction'> = {}, weights?: Float64Array, est?: ThetaEstimate): { row: EstimateRow; bins: BinEstimateRow[]; fallback: boolean; sd: number } {
+export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans: Answers, method: Estimator, o: Pick<EstimateOptions, 'correction'> & { kriged?: Kriged } = {}, weights?: Float64Array, est?: ThetaEstimate): { row: EstimateRow; bins: BinEstimateRow[]; fallback: boolean; sd: number } {
   const bins: BinEstimateRow[] = [];
   if (!ans.n) {
     for (let r = 1; r < curves.rows; r++) bins.push({ model, bin: r - 1, n_answered: 0, accuracy: NaN, ci_low: NaN, ci_high: NaN });
@@ -111,7 +117,14 @@ export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans
   const e = est ?? estimateTheta(bank, ans, method);
   const acc = predictAccuracy(bank, curves, ans, e);
   let overall = acc.accuracy[0];
-  const irtSd = acc.sd[0];
+  let irtSd = acc.sd[0];
+  if (o.kriged) {
+    // the kriged residuals of the items not asked join the reconstruction, and their conditional variance replaces
+    // the independent Bernoulli noise
+    const N = curves.count[0];
+    overall = Math.min(1, Math.max(0, overall + o.kriged.shift / N));
+    irtSd = Math.sqrt(acc.sdTheta[0] ** 2 + o.kriged.variance / (N * N));
+  }
   let sd = irtSd;
   if (o.correction) {
     const anchors = weights ? anchorMean(ans, weights) : NaN;

@@ -13,6 +13,7 @@ import { safeJson } from '../util/csv.js';
 import { loadBank, type ItemBank } from './bank.js';
 import { checkCatOptions, learnCatCorrection, runCat, CAT_DEFAULTS, type CatHooks, type CatOptions, type CatResult } from './cat.js';
 import { learnCorrection, type Correction } from './correction.js';
+import { learnResidualCorrelation, MAX_CORRELATED_ITEMS, type ResidualCorrelation } from './residualCorrelation.js';
 import { estimateAccuracy, type BinAssignment, type EstimateResult } from './estimate.js';
 import { writeEstimates } from './estimatesFile.js';
 import { balanceFrom, binAssignment } from './groups.js';
@@ -91,7 +92,7 @@ export interface CatFolderOptions extends CatOptions {
 }
 
 /** Runs (or resumes) an adaptive test into DIR: trajectory.csv line by line, then estimates.csv, cat.json. */
-export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank) => Responder, o: CatFolderOptions, dir: string, hooks: Pick<CatHooks, 'onStep' | 'onModel'> & { onStart?(models: number, resumed: number): void } = {}): Promise<CatResult & { files: string[]; correction?: Correction }> {
+export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank) => Responder, o: CatFolderOptions, dir: string, hooks: Pick<CatHooks, 'onStep' | 'onModel'> & { onStart?(models: number, resumed: number): void } = {}): Promise<CatResult & { files: string[]; correction?: Correction; correlation?: Pick<ResidualCorrelation, 'models' | 'shrink'> }> {
   const bank = loadBank(fitDir);
   if (o.select !== undefined && !SELECTIONS.includes(o.select)) throw new GradusError(`unknown selection "${o.select}"`, `${option('select')} is one of ${SELECTIONS.join(', ')}.`);
   if ((o.balanceBy === undefined) !== (o.items === undefined)) throw new GradusError(`${option('balanceBy')} needs ${option('items')} (a table with that column), and the other way round`, 'Give both, or neither.');
@@ -114,14 +115,22 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const resume = readTrajectory(trajectory, bank);
   writeFileAtomic(settingsFile, safeJson({ settings, done: false }));
   hooks.onStart?.(responder.models.length, [...resume.values()].filter((s) => s.length).length);
-  let correction: Correction | undefined;
+  let correction: Correction | undefined, correlation: ResidualCorrelation | undefined;
   const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
-  if (cal.length) correction = await learnCatCorrection(bank, (await readResponses(cal)).matrix, { ...o, balance, startAnchors });
+  if (cal.length) {
+    const calibration = (await readResponses(cal)).matrix;
+    // learned from the calibration models as they are: the same files, the same correlations, the same items asked
+    // on a resumed run
+    if (o.select === 'accuracy') correlation = learnResidualCorrelation(bank, calibration);
+    correction = await learnCatCorrection(bank, calibration, { ...o, balance, startAnchors, correlation });
+  }
   const write = trajectoryWriter(trajectory, bank);
-  const r = await runCat(bank, responder, { ...o, bins, balance, startAnchors, correction }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
+  const r = await runCat(bank, responder, { ...o, bins, balance, startAnchors, correction, correlation }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, stops: r.stops }));
-  return { ...r, correction, files: [trajectory, ...files, settingsFile] };
+  const residuals = o.select !== 'accuracy' ? undefined : correlation ? { models: correlation.models, shrink: correlation.shrink } : { models: 0, why: bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : 'no calibration responses' };
+  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, ...(residuals ? { residual_correlation: residuals } : {}), stops: r.stops }));
+  // the summary, not the N × N matrix: the result is what --json prints
+  return { ...r, correction, correlation: correlation ? { models: correlation.models, shrink: correlation.shrink } : undefined, files: [trajectory, ...files, settingsFile] };
 }
 
 /** Settings added since cat.json was first written, with the value a run written before them had. */

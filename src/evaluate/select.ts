@@ -1,14 +1,15 @@
 /**
  * Which item to ask next: the usable item with the most Fisher information at θ̂ (MFI), the most posterior-weighted
- * KL information, or a random one; with randomesque exposure control, a seeded draw among the K best; with content
+ * KL information, the one whose answer most narrows the whole-bank accuracy (gains computed by the caller), or a
+ * random one; with randomesque exposure control, a seeded draw among the K best; with content
  * balancing, only items of the group furthest below its share (Kingsbury & Zara).
  */
 import type { Rng } from '../util/rng.js';
 import type { ItemBank } from './bank.js';
 import { fisherInfo, klInfo, supportNodes } from './information.js';
 
-export type Selection = 'mfi' | 'kl' | 'random';
-export const SELECTIONS: readonly Selection[] = ['mfi', 'kl', 'random'];
+export type Selection = 'mfi' | 'kl' | 'accuracy' | 'random';
+export const SELECTIONS: readonly Selection[] = ['mfi', 'kl', 'accuracy', 'random'];
 
 export interface Balance {
   /** group of each bank item, −1 for none */
@@ -23,6 +24,8 @@ export interface SelectState {
   theta: number;
   /** posterior weights on NODES, for KL */
   weights?: Float64Array;
+  /** each item's fall in the variance of the whole-bank accuracy, for `accuracy` (residualCorrelation.ts) */
+  gains?: Float64Array;
   /** items asked so far in each group */
   asked?: Int32Array;
   n: number;
@@ -74,7 +77,7 @@ export function selectNext(bank: ItemBank, s: SelectState, how: Selection, r: Rn
     const i = order ? order[k] : k;
     if (order && (bank.a[i] * bank.a[i]) / 4 <= val[K - 1]) break;
     if (!ok(i)) continue;
-    const x = how === 'kl' ? klInfo(s.theta, bank.a[i], bank.b[i], bank.c[i], s.weights!, support!) : fisherInfo(s.theta, bank.a[i], bank.b[i], bank.c[i]);
+    const x = how === 'accuracy' ? s.gains![i] : how === 'kl' ? klInfo(s.theta, bank.a[i], bank.b[i], bank.c[i], s.weights!, support!) : fisherInfo(s.theta, bank.a[i], bank.b[i], bank.c[i]);
     if (!(x > val[K - 1])) continue;
     // insertion into the sorted top K; ties keep the first visited, so runs are reproducible
     let p = K - 1;

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--replay <responses...>', 'answer from these responses (simulation and validation)')
     .option('--config <file>', 'EVAL.yaml: ask a live model through an evaluator (items with text, evaluator block as in a study)')
     .requiredOption('--out <dir>', 'folder for trajectory.csv, estimates.csv (estimates.bins.csv) and cat.json')
-    .addOption(new Option('--select <how>', 'item selection').choices(SELECTIONS as string[]).default('mfi'))
+    .addOption(new Option('--select <how>', "item selection: mfi (Fisher information at θ), kl (posterior-weighted Kullback-Leibler), accuracy (the item that most narrows the whole-bank accuracy, with the calibration models' residual correlations), random").choices(SELECTIONS as string[]).default('mfi'))
     .option('--start <theta>', 'ability at which the first item is chosen', '0')
     .addOption(new Option('--estimator <method>', 'ability estimator (ml and wle start Bayes-modal until the answers are mixed)').choices(ESTIMATORS as string[]).default('eap'))
     .option('--stop-se <se>', `stop once the SE of θ is at most this (after --min-items; default ${CAT_DEFAULTS.stopSe}, 0 with --stop-accuracy)`)
@@ -38,6 +38,7 @@ export function register(program: Command): void {
   addJsonOption(cmd);
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-se 0.2 --max-items 100 --bins bins.csv --out cat/');
   example(cmd, 'gradus cat fit/ --replay new-models.csv --stop-accuracy 0.01 --max-items 100 --out cat/');
+  example(cmd, 'gradus cat fit/ --replay new-models.csv --select accuracy --stop-se 0 --max-items 50 --out cat/');
   example(cmd, 'gradus subset fit/ --n 25 --method cluster --out anchors.csv && gradus cat fit/ --replay new-models.csv --start-anchors anchors.csv --max-items 50 --out cat/');
   cmd.action(async (fitdir: string, o: Record<string, unknown>) => {
     if ((o.replay === undefined) === (o.config === undefined)) throw new GradusError('give either --replay RESPONSES or --config EVAL.yaml', '--replay answers from a response table; --config asks a live model.');
@@ -84,6 +85,7 @@ export function register(program: Command): void {
     });
     progress.end();
     if (r.correction) process.stderr.write(`note: correction learned on ${r.correction.models} calibration models replaying the same test: residual carried ${r.correction.gamma.toFixed(2)}, residual model ${r.correction.residual ? `on ${r.correction.residual.filter((w) => w !== 0).length} items` : 'off'}, interval × ${Math.sqrt(r.correction.kappa).toFixed(2)}; their error ${r.correction.mae.toFixed(4)} (IRT alone ${r.correction.maeIrt.toFixed(4)})\n`);
+    if (o.select === 'accuracy') process.stderr.write(r.correlation ? `note: residual correlations learned on ${r.correlation.models} calibration models (shrunk by ${r.correlation.shrink}); the accuracy adds the kriged residuals of the items not asked\n` : 'note: no residual correlations (no calibration responses, or a bank too large): accuracy selection takes the residuals as independent\n');
     if (unknown) process.stderr.write(`note: ${unknown} item(s) of the responses are not in the bank and were ignored\n`);
     const asked = r.stops.reduce((s, x) => s + x.n, 0);
     const by = (k: string) => r.stops.filter((s) => s.stop === k).length;
