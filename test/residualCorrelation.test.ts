@@ -18,11 +18,10 @@ import { replayResponder } from '../src/evaluate/responder.js';
 import { fitIrt } from '../src/irt/fit.js';
 import { MISSING, subsetMatrix, type ResponseMatrix } from '../src/responses/matrix.js';
 import { writeResponses } from '../src/responses/write.js';
-import { rng } from '../src/util/rng.js';
+import { permutation, rng } from '../src/util/rng.js';
 import { csvTable } from '../src/util/csv.js';
 import { readResponses } from '../src/responses/read.js';
-import { permutation } from '../src/util/rng.js';
-import { cli, SHARED, tmpDir, write } from './support/fixtures.js';
+import { cli, hasShared, SHARED, tmpDir, write } from './support/fixtures.js';
 
 const close = (x: number, y: number, tol = 1e-10, what = '') => assert.ok(Math.abs(x - y) <= tol * Math.max(1, Math.abs(y)), `${what}: ${x} vs ${y}`);
 
@@ -47,36 +46,79 @@ test('conditioned correlations, gains and kriged residuals equal the matrices co
   const out = new Float64Array(4);
   state.gains(theta, se, usable, out);
   assert.equal(out[0], -Infinity, 'an asked item is never chosen again');
-  for (const j of [1, 2, 3]) {
-    const v = [1, 2, 3].reduce((s, k) => s + Rt(j, k) * D[k], 0);
-    const rest = [1, 2, 3].filter((k) => k !== j).reduce((s, k) => s + slope[k], 0);
-    const info = fisherInfo(theta, bank.a[j], bank.b[j], 0);
-    close(out[j], (v * v) / Rt(j, j) + rest * rest * (se * se - 1 / (1 / (se * se) + info)), 1e-12, `gain of item ${j}`);
+  // the error variance of the estimated count of the items not asked, before and after asking j: θ's part
+  // (Σ P′)²·SE² with j's Fisher information joining θ's and j leaving the sum, and the residual part D_restᵀ R̃ D_rest
+  // with R̃ conditioned on j too (by its Schur complement, computed here from scratch)
+  const rest = [1, 2, 3];
+  const left3 = (items: number[], cond: number[]) => {
+    // Dᵀ (R − R_·C R_CC⁻¹ R_C·) D over `items`, C = cond ∪ {0}, by Gaussian elimination on the small block
+    const C = [0, ...cond];
+    const M = C.map((x) => C.map((y) => R[x * 4 + y]));
+    const inv = invert(M);
+    let v = 0;
+    for (const j of items) for (const l of items) {
+      let r = R[j * 4 + l];
+      for (let x = 0; x < C.length; x++) for (let y = 0; y < C.length; y++) r -= R[j * 4 + C[x]] * inv[x][y] * R[C[y] * 4 + l];
+      v += D[j] * r * D[l];
+    }
+    return v;
+  };
+  for (const j of rest) {
+    const others = rest.filter((k) => k !== j);
+    const S = rest.reduce((s, k) => s + slope[k], 0), Sj = others.reduce((s, k) => s + slope[k], 0);
+    const before = S * S * se * se + left3(rest, []);
+    const after = (Sj * Sj) / (1 / (se * se) + fisherInfo(theta, bank.a[j], bank.b[j], 0)) + left3(others, [j]);
+    close(out[j], before - after, 1e-12, `gain of item ${j}`);
   }
-  // item 1 shares most with item 0 (0.5), so once 0 is asked it has the least left to tell
-  // kriged residuals after one answer (y = 1 to item 0)
+  // kriged residuals after one answer (y = 1 to item 0), for the bank and for two bins (items 1, 2 and item 3)
   const p0 = Math.min(0.99, Math.max(0.01, P[0]));
   const z0 = (1 - p0) / Math.sqrt(p0 * (1 - p0));
-  const k = state.kriged({ idx: Int32Array.of(0), y: Uint8Array.of(1), n: 1 }, theta);
-  close(k.shift, [1, 2, 3].reduce((s, j) => s + D[j] * (R[j * 4] / (R[0] + 1e-6)) * z0, 0), 1e-12, 'kriged shift');
-  let variance = 0;
-  for (const j of [1, 2, 3]) for (const l of [1, 2, 3]) variance += D[j] * Rt(j, l) * D[l];
-  close(k.variance, variance, 1e-12, 'variance left');
+  const one = { idx: Int32Array.of(0), y: Uint8Array.of(1), n: 1 };
+  const k = state.kriged(one, theta, Int32Array.of(0, 1, 1, 2), 3);
+  const krig = (j: number) => D[j] * (R[j * 4] / (R[0] + 1e-6)) * z0;
+  close(k.shift[0], krig(1) + krig(2) + krig(3), 1e-12, 'kriged shift');
+  close(k.shift[1], krig(1) + krig(2), 1e-12, 'kriged shift, bin 0');
+  close(k.shift[2], krig(3), 1e-12, 'kriged shift, bin 1');
+  const left = (items: number[]) => items.reduce((s, j) => s + items.reduce((t, l) => t + D[j] * Rt(j, l) * D[l], 0), 0);
+  close(k.variance[0], left(rest), 1e-12, 'variance left');
+  close(k.variance[1], left([1, 2]), 1e-12, 'variance left, bin 0');
+  close(k.variance[2], left([3]), 1e-12, 'variance left, bin 1');
+  close(state.kriged(one, theta).variance[0], left(rest), 1e-12, 'the same without bins');
   // a second item: the state is the Schur complement of the first two, the shift solves the 2 × 2 system
   state.condition(3, theta);
   const k2 = state.kriged({ idx: Int32Array.of(0, 3), y: Uint8Array.of(1, 0), n: 2 }, theta);
   const p3 = P[3], z3 = (0 - p3) / Math.sqrt(p3 * (1 - p3));
   const a = R[0] + 1e-6, b = R[3], d = R[15] + 1e-6, det = a * d - b * b;
   const alpha = [(d * z0 - b * z3) / det, (a * z3 - b * z0) / det];
-  close(k2.shift, [1, 2].reduce((s, j) => s + D[j] * (R[j * 4] * alpha[0] + R[j * 4 + 3] * alpha[1]), 0), 1e-9, 'kriged shift after two');
-  // without correlations the residuals are independent: the residual part of a gain is the item's own D², no shift
+  close(k2.shift[0], [1, 2].reduce((s, j) => s + D[j] * (R[j * 4] * alpha[0] + R[j * 4 + 3] * alpha[1]), 0), 1e-9, 'kriged shift after two');
+  const R2 = (j: number, l: number) => {
+    // the Schur complement of items 0 and 3, from the 2 × 2 block's inverse
+    const x = [R[j * 4], R[j * 4 + 3]], y = [R[l * 4], R[l * 4 + 3]];
+    const A0 = R[0], B = R[3], C0 = R[15], dt = A0 * C0 - B * B;
+    return R[j * 4 + l] - (x[0] * (C0 * y[0] - B * y[1]) + x[1] * (A0 * y[1] - B * y[0])) / dt;
+  };
+  close(k2.variance[0], [1, 2].reduce((s, j) => s + [1, 2].reduce((t, l) => t + D[j] * R2(j, l) * D[l], 0), 0), 1e-12, 'variance left after two');
+  // without correlations the residuals are independent: R̃ = I, and nothing to krige
   const plain = new ConditionedResiduals(bank);
   plain.condition(0, theta);
   plain.gains(theta, se, usable, out);
-  const rest = slope[2] + slope[3];
-  close(out[1], D[1] ** 2 + rest * rest * (se * se - 1 / (1 / (se * se) + fisherInfo(theta, 1.5, 0.5, 0))), 1e-12, 'independent gain');
-  assert.equal(plain.kriged({ idx: Int32Array.of(0), y: Uint8Array.of(1), n: 1 }, theta).shift, 0);
+  const S = slope[1] + slope[2] + slope[3];
+  for (const j of rest) close(out[j], D[j] ** 2 + S * S * se * se - (S - slope[j]) ** 2 / (1 / (se * se) + fisherInfo(theta, bank.a[j], bank.b[j], 0)), 1e-12, `independent gain of item ${j}`);
+  assert.equal(plain.kriged(one, theta).shift[0], 0);
+  // correlations of another bank are refused
+  assert.throws(() => new ConditionedResiduals(bank, { R: new Float64Array(9), models: 3, shrink: 0 }), /correlations of 3 items for a bank of 4/);
 });
+
+/** The inverse of a small matrix by Gauss–Jordan elimination (no pivoting: the test's blocks are well conditioned). */
+function invert(M: number[][]): number[][] {
+  const n = M.length, A = M.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let i = 0; i < n; i++) {
+    const p = A[i][i];
+    for (let j = 0; j < 2 * n; j++) A[i][j] /= p;
+    for (let k = 0; k < n; k++) if (k !== i) { const f = A[k][i]; for (let j = 0; j < 2 * n; j++) A[k][j] -= f * A[i][j]; }
+  }
+  return A.map((row) => row.slice(n));
+}
 
 /** Models answering items in stories of `per`: a story effect u ~ N(0, sdStory²) per model joins θ for its items. */
 function testlets(models: number, stories: number, per: number, sdStory: number, seed: number): { matrix: ResponseMatrix; story: Int32Array } {
@@ -163,7 +205,7 @@ test('on testlet data an adaptive test by accuracy with the correlations beats M
   });
 });
 
-test('MuSR (Open LLM Leaderboard): with 50 items, accuracy selection with the correlations errs far less than MFI on held-out models', async () => {
+test('MuSR (Open LLM Leaderboard): with 50 items, accuracy selection with the correlations errs far less than MFI on held-out models', { skip: hasShared ? false : 'no ../shared/data' }, async () => {
   const { matrix } = await readResponses(path.join(SHARED, 'openllm-v2', 'musr.responses.csv'));
   // the bench's split: a seeded 20% of the models held out, the 2PL and the correlations from the rest
   const order = permutation(matrix.models.length, rng(1));
@@ -178,7 +220,7 @@ test('MuSR (Open LLM Leaderboard): with 50 items, accuracy selection with the co
   const o = { maxItems: 50, stopSe: 0 };
   const mfi = mae((await runCat(bank, replayResponder(bank, fresh), o)).rows);
   const acc = mae((await runCat(bank, replayResponder(bank, fresh), { ...o, select: 'accuracy', correlation })).rows);
-  // 0.0116 against 0.0226 when written; both without the calibration replays' correction
+  // both without the calibration replays' correction
   assert.ok(acc < 0.7 * mfi, `accuracy selection ${acc} against mfi ${mfi}`);
 });
 
@@ -199,7 +241,9 @@ test('cat --select accuracy: correlations from the calibration responses, record
   assert.match(r.stderr, /residual correlations learned on 220 calibration models/);
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'cat', 'cat.json'), 'utf8'));
   assert.equal(json.settings.select, 'accuracy');
-  assert.deepEqual(json.residual_correlation, { models: 220, shrink: 0.5 });
+  assert.equal(json.settings.residual_correlation.models, 220);
+  assert.equal(json.settings.residual_correlation.shrink, 0.5);
+  assert.match(json.settings.residual_correlation.digest, /^[0-9a-f]{16}$/);
   const estimates = fs.readFileSync(path.join(dir, 'cat', 'estimates.csv'), 'utf8');
   const trajectory = fs.readFileSync(path.join(dir, 'cat', 'trajectory.csv'), 'utf8');
   // cut the trajectory after some steps: the rerun asks only the rest and ends where the whole run did
@@ -212,6 +256,13 @@ test('cat --select accuracy: correlations from the calibration responses, record
   // without calibration responses it still runs, on independent residuals, and says so
   r = cli([...args.slice(0, -1), path.join(dir, 'cat2'), '--no-correction']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /no residual correlations/);
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'cat2', 'cat.json'), 'utf8')).residual_correlation.models, 0);
+  assert.match(r.stderr, /no residual correlations \(no calibration responses\)/);
+  const json2 = JSON.parse(fs.readFileSync(path.join(dir, 'cat2', 'cat.json'), 'utf8'));
+  assert.deepEqual(json2.residual_correlation, { models: 0, why: 'no calibration responses' });
+  assert.equal(json2.settings.residual_correlation, null);
+  // other calibration responses mean other correlations, so other items: the first run's folder is not resumed
+  await writeResponses(subsetMatrix(cal, [...Array(200).keys()], all), path.join(dir, 'cal.csv'));
+  r = cli(args);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /other settings/);
 });

@@ -106,8 +106,10 @@ export async function runCat(bank: ItemBank, responder: Responder, options: CatO
   const whole = o.stopAccuracy > 0 ? (o.bins ? bankCurves(bank) : curves) : undefined;
   const out: CatResult = { rows: [], binRows: [], stops: [] };
   const weights = o.startAnchors ? subsetWeights(bank, o.startAnchors) : undefined;
+  // one conditioned copy of the correlations for every model in turn
+  const scratch = o.select === 'accuracy' && o.correlation ? new Float64Array(o.correlation.R.length) : undefined;
   for (const model of responder.models) {
-    const { ans, est, stop, resumed, kriged } = await oneModel(bank, responder, model, o, hooks, whole);
+    const { ans, est, stop, resumed, kriged } = await oneModel(bank, responder, model, o, hooks, whole, curves, scratch);
     const r = modelRows(model, bank, curves, ans, o.estimator, { correction: o.correction, kriged }, weights, ans.n ? est : undefined);
     out.rows.push(r.row);
     out.binRows.push(...r.bins);
@@ -124,7 +126,7 @@ function accuracySettled(bank: ItemBank, curves: BankCurves, ans: Answers, est: 
   return 1.96 * predictAccuracy(bank, curves, ans, est).sdTheta[0] <= target;
 }
 
-async function oneModel(bank: ItemBank, responder: Responder, model: string, o: Settled, hooks: CatHooks, whole?: BankCurves) {
+async function oneModel(bank: ItemBank, responder: Responder, model: string, o: Settled, hooks: CatHooks, whole: BankCurves | undefined, curves: BankCurves, scratch?: Float64Array) {
   const N = bank.ids.length;
   const usable = responder.available(model)?.slice() ?? new Uint8Array(N).fill(1);
   const cap = Math.min(o.maxItems, N);
@@ -133,7 +135,7 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
   const weights = new Float64Array(logPost.length);
   const asked = o.balance ? new Int32Array(o.balance.share.length) : undefined;
   let est: ThetaEstimate = { theta: o.start, se: Math.sqrt(bank.variance), fallback: false };
-  const residuals = o.select === 'accuracy' ? new ConditionedResiduals(bank, o.correlation) : undefined;
+  const residuals = o.select === 'accuracy' ? new ConditionedResiduals(bank, o.correlation, scratch) : undefined;
   const gains = residuals ? new Float64Array(N) : undefined;
   const record = (i: number, y: number) => {
     usable[i] = 0;
@@ -168,12 +170,13 @@ async function oneModel(bank: ItemBank, responder: Responder, model: string, o: 
     hooks.onStep?.({ model, step: ans.n, item: i, correct: y ? 1 : 0, theta: est.theta, se_theta: est.se });
   }
   if (o.estimator !== 'eap' && ans.n) est = estimateTheta(bank, ans, o.estimator);
-  return { ans, est, stop, resumed: before.length, kriged: residuals && ans.n ? residuals.kriged(ans, est.theta) : undefined };
+  return { ans, est, stop, resumed: before.length, kriged: residuals && ans.n ? residuals.kriged(ans, est.theta, curves.rows > 1 ? curves.binRow : undefined, curves.rows) : undefined };
 }
 
 /**
  * The test replayed on calibration models. Residual correlations learned on the models replayed would know their
- * answers: with `accuracy` selection each of CROSS_FOLDS folds is replayed under correlations learned on the others.
+ * answers: with `accuracy` selection each of CROSS_FOLDS folds is replayed under correlations learned on the others
+ * (independent residuals for a fold whose others are too few to learn them from).
  */
 const CROSS_FOLDS = 5;
 

@@ -27,10 +27,13 @@ export interface EstimateOptions {
   correction?: Correction;
 }
 
-/** An adaptive test's kriged residuals (residualCorrelation.ts), in counts of right answers over the whole bank. */
+/**
+ * An adaptive test's kriged residuals (residualCorrelation.ts), in counts of right answers, per row of the bank's
+ * curves (0 the bank, 1 + k bin k): their shift of the count and the variance left of it.
+ */
 export interface Kriged {
-  shift: number;
-  variance: number;
+  shift: Float64Array;
+  variance: Float64Array;
 }
 
 export interface EstimateRow {
@@ -116,15 +119,18 @@ export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans
   }
   const e = est ?? estimateTheta(bank, ans, method);
   const acc = predictAccuracy(bank, curves, ans, e);
-  let overall = acc.accuracy[0];
-  let irtSd = acc.sd[0];
   if (o.kriged) {
     // the kriged residuals of the items not asked join the reconstruction, and their conditional variance replaces
-    // the independent Bernoulli noise
-    const N = curves.count[0];
-    overall = Math.min(1, Math.max(0, overall + o.kriged.shift / N));
-    irtSd = Math.sqrt(acc.sdTheta[0] ** 2 + o.kriged.variance / (N * N));
+    // the independent Bernoulli noise, for the bank and every bin alike
+    for (let r = 0; r < curves.rows; r++) {
+      const N = curves.count[r];
+      if (!N) continue;
+      acc.accuracy[r] = Math.min(1, Math.max(0, acc.accuracy[r] + o.kriged.shift[r] / N));
+      acc.sd[r] = Math.sqrt(acc.sdTheta[r] ** 2 + o.kriged.variance[r] / (N * N));
+    }
   }
+  let overall = acc.accuracy[0];
+  const irtSd = acc.sd[0];
   let sd = irtSd;
   if (o.correction) {
     const anchors = weights ? anchorMean(ans, weights) : NaN;

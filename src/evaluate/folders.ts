@@ -2,6 +2,7 @@
  * The library faces of `gradus subset`, `gradus estimate` and `gradus cat`: read the fit folder, bins, subset and
  * responses, run the numerics, write the files. The CLI is a thin layer over these.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { GradusError, option } from '../errors.js';
@@ -13,7 +14,7 @@ import { safeJson } from '../util/csv.js';
 import { loadBank, type ItemBank } from './bank.js';
 import { checkCatOptions, learnCatCorrection, runCat, CAT_DEFAULTS, type CatHooks, type CatOptions, type CatResult } from './cat.js';
 import { learnCorrection, type Correction } from './correction.js';
-import { learnResidualCorrelation, MAX_CORRELATED_ITEMS, type ResidualCorrelation } from './residualCorrelation.js';
+import { learnResidualCorrelation, MAX_CORRELATED_ITEMS } from './residualCorrelation.js';
 import { estimateAccuracy, type BinAssignment, type EstimateResult } from './estimate.js';
 import { writeEstimates } from './estimatesFile.js';
 import { balanceFrom, binAssignment } from './groups.js';
@@ -92,7 +93,7 @@ export interface CatFolderOptions extends CatOptions {
 }
 
 /** Runs (or resumes) an adaptive test into DIR: trajectory.csv line by line, then estimates.csv, cat.json. */
-export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank) => Responder, o: CatFolderOptions, dir: string, hooks: Pick<CatHooks, 'onStep' | 'onModel'> & { onStart?(models: number, resumed: number): void } = {}): Promise<CatResult & { files: string[]; correction?: Correction; correlation?: Pick<ResidualCorrelation, 'models' | 'shrink'> }> {
+export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank) => Responder, o: CatFolderOptions, dir: string, hooks: Pick<CatHooks, 'onStep' | 'onModel'> & { onStart?(models: number, resumed: number): void } = {}): Promise<CatResult & { files: string[]; correction?: Correction; correlation?: { models: number; shrink?: number; why?: string } }> {
   const bank = loadBank(fitDir);
   if (o.select !== undefined && !SELECTIONS.includes(o.select)) throw new GradusError(`unknown selection "${o.select}"`, `${option('select')} is one of ${SELECTIONS.join(', ')}.`);
   if ((o.balanceBy === undefined) !== (o.items === undefined)) throw new GradusError(`${option('balanceBy')} needs ${option('items')} (a table with that column), and the other way round`, 'Give both, or neither.');
@@ -102,9 +103,14 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   // before anything is written: a refused run must not leave a folder that refuses the corrected rerun
   checkCatOptions({ ...o, startAnchors }, { file: o.startAnchorsFile });
   const responder = makeResponder(bank);
+  const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
+  const calibration = cal.length ? (await readResponses(cal)).matrix : undefined;
+  const correlation = o.select !== 'accuracy' ? undefined : o.correlation ?? (calibration ? learnResidualCorrelation(bank, calibration) : undefined);
   const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null,
     // the anchors themselves, not the file's name: an edited file must not resume a run begun with other anchors
-    start_anchors: startAnchors ? { items: Array.from(startAnchors.items, (i) => bank.ids[i]), weights: Array.from(startAnchors.weights) } : null };
+    start_anchors: startAnchors ? { items: Array.from(startAnchors.items, (i) => bank.ids[i]), weights: Array.from(startAnchors.weights) } : null,
+    // accuracy selection chooses by the correlations: edited calibration files must not resume a run begun with others
+    ...(o.select === 'accuracy' ? { residual_correlation: correlation ? { models: correlation.models, shrink: correlation.shrink, digest: digestOf(correlation.R) } : null } : {}) };
   fs.mkdirSync(dir, { recursive: true });
   const settingsFile = path.join(dir, 'cat.json');
   const trajectory = path.join(dir, 'trajectory.csv');
@@ -115,22 +121,14 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const resume = readTrajectory(trajectory, bank);
   writeFileAtomic(settingsFile, safeJson({ settings, done: false }));
   hooks.onStart?.(responder.models.length, [...resume.values()].filter((s) => s.length).length);
-  let correction: Correction | undefined, correlation: ResidualCorrelation | undefined;
-  const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
-  if (cal.length) {
-    const calibration = (await readResponses(cal)).matrix;
-    // learned from the calibration models as they are: the same files, the same correlations, the same items asked
-    // on a resumed run
-    if (o.select === 'accuracy') correlation = learnResidualCorrelation(bank, calibration);
-    correction = await learnCatCorrection(bank, calibration, { ...o, balance, startAnchors, correlation });
-  }
+  const correction = calibration ? await learnCatCorrection(bank, calibration, { ...o, balance, startAnchors, correlation }) : undefined;
   const write = trajectoryWriter(trajectory, bank);
   const r = await runCat(bank, responder, { ...o, bins, balance, startAnchors, correction, correlation }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  const residuals = o.select !== 'accuracy' ? undefined : correlation ? { models: correlation.models, shrink: correlation.shrink } : { models: 0, why: bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : 'no calibration responses' };
-  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, ...(residuals ? { residual_correlation: residuals } : {}), stops: r.stops }));
+  const none = o.select !== 'accuracy' || correlation ? undefined : bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : !calibration ? 'no calibration responses' : 'fewer than 3 calibration models answer half the bank';
+  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, ...(none ? { residual_correlation: { models: 0, why: none } } : {}), stops: r.stops }));
   // the summary, not the N × N matrix: the result is what --json prints
-  return { ...r, correction, correlation: correlation ? { models: correlation.models, shrink: correlation.shrink } : undefined, files: [trajectory, ...files, settingsFile] };
+  return { ...r, correction, correlation: correlation ? { models: correlation.models, shrink: correlation.shrink } : none ? { models: 0, why: none } : undefined, files: [trajectory, ...files, settingsFile] };
 }
 
 /** Settings added since cat.json was first written, with the value a run written before them had. */
@@ -142,6 +140,11 @@ function sameSettings(before: unknown, now: Record<string, unknown>): boolean {
   const old: Record<string, unknown> = { ...LATER_SETTINGS, ...before };
   const keys = new Set([...Object.keys(old), ...Object.keys(now)]);
   return [...keys].every((k) => JSON.stringify(old[k]) === JSON.stringify(now[k]));
+}
+
+/** A short fingerprint of the correlations a test chose its items by. */
+function digestOf(R: Float64Array): string {
+  return createHash('sha256').update(new Uint8Array(R.buffer, R.byteOffset, R.byteLength)).digest('hex').slice(0, 16);
 }
 
 /** cat.json records how many items the residual model weighs, not a weight per bank item. */

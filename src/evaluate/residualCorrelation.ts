@@ -11,6 +11,7 @@
  * asks the item whose answer lowers that variance most, and the accuracy adds the kriged residuals of the rest:
  * Σ_rest D_k · R_kS R_SS⁻¹ z_S (simple kriging, as Gaussian-process regression on the items).
  */
+import { GradusError } from '../errors.js';
 import { MISSING, type ResponseMatrix } from '../responses/matrix.js';
 import { solveSpd } from '../util/linalg.js';
 import { estimateTheta, type Answers } from './ability.js';
@@ -32,8 +33,11 @@ export interface ResidualCorrelation {
  * the leaderboard matrices (MATH Level 5, MuSR) within a few per cent of its best.
  */
 export const RESIDUAL_SHRINK = 0.5;
-/** Banks larger than this keep independent residuals: the matrix (8·N² bytes) and each step's O(N²) would not pay. */
-export const MAX_CORRELATED_ITEMS = 4096;
+/**
+ * Banks larger than this keep independent residuals: the matrix takes 8·N² bytes (32 MiB here), each step a pass over
+ * it, and the correction replays the test on up to 1,000 calibration models.
+ */
+export const MAX_CORRELATED_ITEMS = 2048;
 /** P is kept inside this margin when residuals are standardised, so that one surprise cannot weigh without bound. */
 const P_FLOOR = 0.01;
 
@@ -100,9 +104,14 @@ export class ConditionedResiduals {
   private readonly v: Float64Array;
   private theta = NaN;
 
-  constructor(private readonly bank: ItemBank, private readonly corr?: ResidualCorrelation) {
+  /** `scratch` (N² numbers) holds the conditioned copy, so that a test of many models allocates it once. */
+  constructor(private readonly bank: ItemBank, private readonly corr?: ResidualCorrelation, scratch?: Float64Array) {
     const N = bank.ids.length;
-    this.R = corr?.R.slice();
+    if (corr && corr.R.length !== N * N) {
+      throw new GradusError(`residual correlations of ${Math.round(Math.sqrt(corr.R.length))} items for a bank of ${N}`, 'Learn the correlations on the same bank (learnResidualCorrelation with this fit).');
+    }
+    this.R = corr ? (scratch && scratch.length === corr.R.length ? scratch : new Float64Array(corr.R.length)) : undefined;
+    this.R?.set(corr!.R);
     this.done = new Uint8Array(N);
     this.D = new Float64Array(N);
     this.v = new Float64Array(N);
@@ -147,57 +156,82 @@ export class ConditionedResiduals {
   }
 
   /**
-   * For every usable item, how much its answer would lower the variance of the whole-bank count of right answers (all
-   * items not asked, usable or not) at θ̂ (SE se): θ's part, (Σ_{rest ≠ j} P′)² · (SE² − (1/SE² + I_j)⁻¹), plus the
-   * residual part, (R̃D)_j² / R̃_jj.
+   * For every usable item, how much its answer would lower the error variance of the whole-bank count of right answers
+   * (over all items not asked, usable or not) as gradus estimates it: θ̂ by EAP on independent answers, then the kriged
+   * residuals. To first order in θ − θ̂ that error is Σ_rest P′_k·(θ − θ̂) + Σ_rest D_k·(z_k − ẑ_k), its θ part S²·SE²
+   * (S = Σ P′ over the items not asked) and its residual part Dᵀ R̃ D. Asking j takes j out of the sum and adds its
+   * Fisher information to θ's: θ's part falls to (S − P′_j)² / (1/SE² + I_j), and the residual part by
+   * (R̃D)_j² / R̃_jj. (A joint Gaussian update would also let correlated answers sharpen θ; the EAP does not, so the
+   * gain does not count it.)
    */
   gains(theta: number, se: number, usable: Uint8Array, out: Float64Array): void {
     this.at(theta);
     const { bank, v, R } = this;
     const N = v.length;
-    let slopes = 0;
-    for (let k = 0; k < N; k++) if (!this.done[k]) slopes += slope(bank, k, probability(bank, k, theta));
+    let S = 0;
+    for (let k = 0; k < N; k++) if (!this.done[k]) S += slope(bank, k, probability(bank, k, theta));
     const se2 = se * se;
     for (let j = 0; j < N; j++) {
       if (!usable[j] || this.done[j]) { out[j] = -Infinity; continue; }
       const rjj = R ? R[j * N + j] : 1;
+      const pj = slope(bank, j, probability(bank, j, theta));
       const residual = rjj > 1e-12 ? (v[j] * v[j]) / rjj : 0;
-      const info = fisherInfo(theta, bank.a[j], bank.b[j], bank.c[j]);
-      const rest = slopes - slope(bank, j, probability(bank, j, theta));
-      out[j] = residual + rest * rest * (se2 - 1 / (1 / se2 + info));
+      const after = 1 / (1 / se2 + fisherInfo(theta, bank.a[j], bank.b[j], bank.c[j]));
+      out[j] = residual + S * S * se2 - (S - pj) ** 2 * after;
     }
   }
 
   /**
    * The kriged residual count of the items not asked, Σ_rest D_k · R_kS R_SS⁻¹ z_S at θ̂, and the variance left,
-   * Dᵀ R̃ D over them (the unanswered items' noise, which the correlations narrow).
+   * D_rᵀ R̃ D_r (the unanswered items' noise, which the correlations narrow); per row: 0 the bank, `binRow[k]` (> 0) the
+   * row of item k's bin, as the bank's curves number them.
    */
-  kriged(ans: Answers, theta: number): { shift: number; variance: number } {
+  kriged(ans: Answers, theta: number, binRow?: Int32Array, rows = 1): { shift: Float64Array; variance: Float64Array } {
     this.at(theta);
-    const { bank, D, v, corr } = this;
+    const { bank, D, R, corr } = this;
     const N = D.length;
-    let variance = 0;
-    for (let k = 0; k < N; k++) variance += D[k] * v[k];
+    const shift = new Float64Array(rows), variance = new Float64Array(rows);
+    // one pass: each row of R̃ against D split by the bins of the columns
+    const part = new Float64Array(rows);
+    for (let j = 0; j < N; j++) {
+      if (!D[j]) continue;
+      const rj = binRow?.[j] ?? 0;
+      if (!R) {
+        variance[0] += D[j] * D[j];
+        if (rj) variance[rj] += D[j] * D[j];
+        continue;
+      }
+      const o = j * N;
+      if (!binRow) { variance[0] += D[j] * dot(R, o, D, N); continue; }
+      part.fill(0);
+      for (let k = 0; k < N; k++) part[binRow[k]] += R[o + k] * D[k];
+      let all = 0;
+      for (let r = 0; r < rows; r++) all += part[r];
+      variance[0] += D[j] * all;
+      if (rj) variance[rj] += D[j] * part[rj];
+    }
     const s = ans.n;
-    if (!corr || !s) return { shift: 0, variance };
-    const R = corr.R;
+    if (!corr || !s) return { shift, variance };
+    const C = corr.R;
     const A = new Float64Array(s * s), z = new Float64Array(s);
     for (let x = 0; x < s; x++) {
       const i = ans.idx[x];
       const p = Math.min(1 - P_FLOOR, Math.max(P_FLOOR, probability(bank, i, theta)));
       z[x] = (ans.y[x] - p) / Math.sqrt(p * (1 - p));
-      for (let y = 0; y < s; y++) A[x * s + y] = R[i * N + ans.idx[y]];
-      // a little ridge: items whose answers the calibration models always shared make R_SS singular
+      for (let y = 0; y < s; y++) A[x * s + y] = C[i * N + ans.idx[y]];
+      // R_SS is positive definite for any shrink > 0 (its eigenvalues are at least the shrink); the ridge keeps an
+      // unshrunk matrix solvable where two items were answered alike by every calibration model
       A[x * s + x] += 1e-6;
     }
     const alpha = solveSpd(A, z, s);
-    if (!alpha) return { shift: 0, variance };
-    let shift = 0;
+    if (!alpha) return { shift, variance };
     for (let k = 0; k < N; k++) {
       if (!D[k]) continue;
       let t = 0;
-      for (let x = 0; x < s; x++) t += R[k * N + ans.idx[x]] * alpha[x];
-      shift += D[k] * t;
+      for (let x = 0; x < s; x++) t += C[k * N + ans.idx[x]] * alpha[x];
+      shift[0] += D[k] * t;
+      const r = binRow?.[k] ?? 0;
+      if (r) shift[r] += D[k] * t;
     }
     return { shift, variance };
   }

@@ -85,7 +85,7 @@ export function register(program: Command): void {
     });
     progress.end();
     if (r.correction) process.stderr.write(`note: correction learned on ${r.correction.models} calibration models replaying the same test: residual carried ${r.correction.gamma.toFixed(2)}, residual model ${r.correction.residual ? `on ${r.correction.residual.filter((w) => w !== 0).length} items` : 'off'}, interval × ${Math.sqrt(r.correction.kappa).toFixed(2)}; their error ${r.correction.mae.toFixed(4)} (IRT alone ${r.correction.maeIrt.toFixed(4)})\n`);
-    if (o.select === 'accuracy') process.stderr.write(r.correlation ? `note: residual correlations learned on ${r.correlation.models} calibration models (shrunk by ${r.correlation.shrink}); the accuracy adds the kriged residuals of the items not asked\n` : 'note: no residual correlations (no calibration responses, or a bank too large): accuracy selection takes the residuals as independent\n');
+    if (r.correlation) process.stderr.write(r.correlation.models ? `note: residual correlations learned on ${r.correlation.models} calibration models (shrunk by ${r.correlation.shrink}); the accuracy adds the kriged residuals of the items not asked\n` : `note: no residual correlations (${r.correlation.why}): accuracy selection takes the residuals as independent\n`);
     if (unknown) process.stderr.write(`note: ${unknown} item(s) of the responses are not in the bank and were ignored\n`);
     const asked = r.stops.reduce((s, x) => s + x.n, 0);
     const by = (k: string) => r.stops.filter((s) => s.stop === k).length;
