@@ -5,9 +5,11 @@
  * of full-bank accuracy (random items + plain mean; each subset method + estimate; cat), of per-bin accuracy (5
  * quantile bins of b), and the share of held-out models inside the 95% interval; cat with cluster anchors asked
  * first; cat with accuracy selection (the calibration models' residual correlations, learned on the fold's calibration
- * models only); cat under the SE and the accuracy
- * stop rules, items on average against error; then the speed of `estimate` (1,000
- * models × 100 answered items, 21,000-item bank) and of a replayed 100-item CAT for one model.
+ * models only); at 50 items cat --stop-accuracy with the tightest target averaging ≤ 50 items on the calibration
+ * models, and the adaptive test with the lowest corrected error on the calibration replays (what the goal line judges);
+ * cat under the SE and the accuracy stop rules, items on average against error; then the speed of `estimate` (1,000
+ * models × 100 answered items, 21,000-item bank), of a replayed 100-item CAT for one model, and of accuracy selection
+ * on a 756-item bank.
  * Usage: node dist/bench/evaluate.js [--data ../shared/data/openllm-v2] [--only math_hard|musr|speed] [--no-speed]
  *   [--folds K: the table over K folds of the models, each held out once and judged by a calibration without it,
  *   so that a row's coverage rests on every model rather than on 20%; fold 0 of 5 is the default split]
@@ -227,7 +229,7 @@ async function dataset(name: string) {
     // the held-out count cannot explain (marked *)
     const se = Math.sqrt((0.95 * 0.05) / r.s.models);
     const flag = r.label !== 'random + plain mean' && Math.abs(r.s.cover - 0.95) > 2 * se ? '*' : ' ';
-    console.log(`${String(r.n).padStart(5)}  ${r.label.padEnd(26)}  ${r.s.mae.toFixed(4).padStart(8)}  ${r.s.binMae.toFixed(4).padStart(9)}  ${(100 * r.s.cover).toFixed(1).padStart(8)}% ±${(100 * se).toFixed(1)}${flag}   ${r.extra}`);
+    console.log(`${String(r.n).padStart(5)}  ${r.label.padEnd(30)}  ${r.s.mae.toFixed(4).padStart(8)}  ${r.s.binMae.toFixed(4).padStart(9)}  ${(100 * r.s.cover).toFixed(1).padStart(8)}% ±${(100 * se).toFixed(1)}${flag}   ${r.extra}`);
     if (r.label.endsWith('+ estimate')) best.set(r.n, Math.min(best.get(r.n) ?? Infinity, r.s.mae));
   }
   const bins100 = rows.filter((r) => r.n === 100 && r.label !== 'random + plain mean').map((r) => r.s.binMae);

@@ -84,6 +84,13 @@ test('conditioned correlations, gains and kriged residuals equal the matrices co
   close(k.variance[1], left([1, 2]), 1e-12, 'variance left, bin 0');
   close(k.variance[2], left([3]), 1e-12, 'variance left, bin 1');
   close(state.kriged(one, theta).variance[0], left(rest), 1e-12, 'the same without bins');
+  // an item outside every bin (row 0) still counts for the bank, and for no bin
+  const out1 = state.kriged(one, theta, Int32Array.of(1, 0, 1, 2), 3);
+  close(out1.variance[0], left(rest), 1e-12, 'bank, with an item outside the bins');
+  close(out1.variance[1], left([2]), 1e-12, 'bin 0 without the item outside');
+  close(out1.variance[2], left([3]), 1e-12, 'bin 1');
+  close(out1.shift[0], krig(1) + krig(2) + krig(3), 1e-12, 'bank shift');
+  close(out1.shift[1], krig(2), 1e-12, 'bin 0 shift');
   // a second item: the state is the Schur complement of the first two, the shift solves the 2 × 2 system
   state.condition(3, theta);
   const k2 = state.kriged({ idx: Int32Array.of(0, 3), y: Uint8Array.of(1, 0), n: 2 }, theta);

@@ -126,7 +126,7 @@ export function modelRows(model: string, bank: ItemBank, curves: BankCurves, ans
       const N = curves.count[r];
       if (!N) continue;
       acc.accuracy[r] = Math.min(1, Math.max(0, acc.accuracy[r] + o.kriged.shift[r] / N));
-      acc.sd[r] = Math.sqrt(acc.sdTheta[r] ** 2 + o.kriged.variance[r] / (N * N));
+      acc.sd[r] = Math.sqrt(acc.sdTheta[r] ** 2 + Math.max(0, o.kriged.variance[r]) / (N * N));
     }
   }
   let overall = acc.accuracy[0];

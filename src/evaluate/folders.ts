@@ -104,8 +104,9 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   checkCatOptions({ ...o, startAnchors }, { file: o.startAnchorsFile });
   const responder = makeResponder(bank);
   const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
-  const calibration = cal.length ? (await readResponses(cal)).matrix : undefined;
+  let calibration = cal.length ? (await readResponses(cal)).matrix : undefined;
   const correlation = o.select !== 'accuracy' ? undefined : o.correlation ?? (calibration ? learnResidualCorrelation(bank, calibration) : undefined);
+  const none = o.select !== 'accuracy' || correlation ? undefined : bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : !calibration ? 'no calibration responses' : 'fewer than 3 calibration models answer half the bank';
   const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null,
     // the anchors themselves, not the file's name: an edited file must not resume a run begun with other anchors
     start_anchors: startAnchors ? { items: Array.from(startAnchors.items, (i) => bank.ids[i]), weights: Array.from(startAnchors.weights) } : null,
@@ -122,10 +123,11 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   writeFileAtomic(settingsFile, safeJson({ settings, done: false }));
   hooks.onStart?.(responder.models.length, [...resume.values()].filter((s) => s.length).length);
   const correction = calibration ? await learnCatCorrection(bank, calibration, { ...o, balance, startAnchors, correlation }) : undefined;
+  // the calibration matrix is not needed during the test itself
+  calibration = undefined;
   const write = trajectoryWriter(trajectory, bank);
   const r = await runCat(bank, responder, { ...o, bins, balance, startAnchors, correction, correlation }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  const none = o.select !== 'accuracy' || correlation ? undefined : bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : !calibration ? 'no calibration responses' : 'fewer than 3 calibration models answer half the bank';
   writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, ...(none ? { residual_correlation: { models: 0, why: none } } : {}), stops: r.stops }));
   // the summary, not the N × N matrix: the result is what --json prints
   return { ...r, correction, correlation: correlation ? { models: correlation.models, shrink: correlation.shrink } : none ? { models: 0, why: none } : undefined, files: [trajectory, ...files, settingsFile] };
