@@ -246,15 +246,11 @@ async function dataset(name: string) {
   console.log(`goal: cat with at most 50 items on average: mfi ${catMae(50).toFixed(4)}, with anchors first ${at(50, 'cat, anchors first').mae.toFixed(4)}, accuracy select ${at(50, ACCURACY_CAT).mae.toFixed(4)}, --stop-accuracy chosen on the calibration models ${variable.mae.toFixed(4)} (${variable.items!.toFixed(1)} items on average); the one with the lowest error on the calibration replays ${chosen.mae.toFixed(4)}${chosen.items !== undefined ? ` (${chosen.items.toFixed(1)} items on average)` : ''} against the best 100-item subset's ${best.get(100)!.toFixed(4)}: ${chosen.mae <= best.get(100)! && (chosen.items ?? 50) <= 50 ? 'met' : 'not met'}${folds > 1 ? ` (over the ${folds} folds)` : ''}`);
   const best100 = folds > 1 ? Math.min(...perFold[0].filter((r) => r.n === 100 && r.label.endsWith('+ estimate')).map((r) => r.s.mae)) : best.get(100)!;
   // the stop rules, on the first fold: how many items cat needs on average to reach the best 100-item subset's error
-  const stopped = async (o: CatOptions, models: ResponseMatrix) => {
-    const c = await runCat(bank, replayResponder(bank, models), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
-    return { c, mean: c.stops.reduce((x, y) => x + y.n, 0) / c.stops.length };
-  };
   const report = async (label: string, o: CatOptions) => {
-    const { c, mean } = await stopped(o, test);
+    const c = await runCat(bank, replayResponder(bank, test), { ...o, bins, correction: await learnCatCorrection(bank, cal, o) });
+    const mean = c.stops.reduce((x, y) => x + y.n, 0) / c.stops.length;
     const s = score(c.rows, c.binRows, truth);
     console.log(`cat ${label}: ${mean.toFixed(1)} items on average, MAE ${s.mae.toFixed(4)}, 95% cover ${(100 * s.cover).toFixed(1)}% (best 100-item subset ${best100.toFixed(4)})`);
-    return s.mae;
   };
   for (const se of [0.3, 0.2, 0.15]) await report(`--stop-se ${se}`, { maxItems: 100, stopSe: se, minItems: 10 });
   for (const h of TARGETS) await report(`--stop-accuracy ${h} --stop-se 0`, { maxItems: 100, stopSe: 0, stopAccuracy: h, minItems: 10 });

@@ -106,7 +106,8 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const cal = o.calibration === false ? [] : calibrationFiles(bank, o.calibration);
   let calibration = cal.length ? (await readResponses(cal)).matrix : undefined;
   const correlation = o.select !== 'accuracy' ? undefined : o.correlation ?? (calibration ? learnResidualCorrelation(bank, calibration) : undefined);
-  const none = o.select !== 'accuracy' || correlation ? undefined : bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : !calibration ? 'no calibration responses' : 'fewer than 3 calibration models answer half the bank';
+  const why = o.select !== 'accuracy' || correlation ? undefined : bank.ids.length > MAX_CORRELATED_ITEMS ? `a bank of over ${MAX_CORRELATED_ITEMS} items` : !calibration ? 'no calibration responses' : 'fewer than 3 calibration models answer half the bank';
+  const none = why ? { models: 0, why } : undefined;
   const settings = { ...CAT_DEFAULTS, ...pick(o), calibration: o.calibration ?? null, fit: path.resolve(fitDir), bank: bank.ids.length, bins: o.binsFile ?? null, balance_by: o.balanceBy ?? null,
     // the anchors themselves, not the file's name: an edited file must not resume a run begun with other anchors
     start_anchors: startAnchors ? { items: Array.from(startAnchors.items, (i) => bank.ids[i]), weights: Array.from(startAnchors.weights) } : null,
@@ -128,9 +129,9 @@ export async function catToFolder(fitDir: string, makeResponder: (bank: ItemBank
   const write = trajectoryWriter(trajectory, bank);
   const r = await runCat(bank, responder, { ...o, bins, balance, startAnchors, correction, correlation }, { resume, onStep: (s) => { write(s); hooks.onStep?.(s); }, onModel: hooks.onModel });
   const files = writeEstimates(path.join(dir, 'estimates.csv'), r.rows, bins ? r.binRows : undefined);
-  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, ...(none ? { residual_correlation: { models: 0, why: none } } : {}), stops: r.stops }));
+  writeFileAtomic(settingsFile, safeJson({ settings, done: true, correction: correction ? { ...correction, residual: residualCount(correction) } : null, ...(none ? { residual_correlation: none } : {}), stops: r.stops }));
   // the summary, not the N × N matrix: the result is what --json prints
-  return { ...r, correction, correlation: correlation ? { models: correlation.models, shrink: correlation.shrink } : none ? { models: 0, why: none } : undefined, files: [trajectory, ...files, settingsFile] };
+  return { ...r, correction, correlation: correlation ? { models: correlation.models, shrink: correlation.shrink } : none, files: [trajectory, ...files, settingsFile] };
 }
 
 /** Settings added since cat.json was first written, with the value a run written before them had. */

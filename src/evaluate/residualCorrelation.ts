@@ -65,11 +65,7 @@ export function learnResidualCorrelation(bank: ItemBank, calibration: ResponseMa
     models++;
     const theta = estimateTheta(bank, ans, 'eap').theta;
     z.fill(0);
-    for (let k = 0; k < ans.n; k++) {
-      const i = ans.idx[k];
-      const p = Math.min(1 - P_FLOOR, Math.max(P_FLOOR, probability(bank, i, theta)));
-      z[i] = (ans.y[k] - p) / Math.sqrt(p * (1 - p));
-    }
+    for (let k = 0; k < ans.n; k++) z[ans.idx[k]] = standardised(ans.y[k], probability(bank, ans.idx[k], theta));
     // the upper triangle only; mirrored below
     for (let i = 0; i < N; i++) {
       const zi = z[i];
@@ -99,7 +95,8 @@ export function learnResidualCorrelation(bank: ItemBank, calibration: ResponseMa
 export class ConditionedResiduals {
   private readonly R: Float64Array | undefined;
   private readonly done: Uint8Array;
-  /** D = √(P(1 − P)) at `theta` over the items not asked, and v = R̃ D */
+  /** P at `theta` of every item, D = √(P(1 − P)) over the items not asked, and v = R̃ D */
+  private readonly P: Float64Array;
   private readonly D: Float64Array;
   private readonly v: Float64Array;
   private theta = NaN;
@@ -113,6 +110,7 @@ export class ConditionedResiduals {
     this.R = corr ? (scratch && scratch.length === corr.R.length ? scratch : new Float64Array(corr.R.length)) : undefined;
     this.R?.set(corr!.R);
     this.done = new Uint8Array(N);
+    this.P = new Float64Array(N);
     this.D = new Float64Array(N);
     this.v = new Float64Array(N);
   }
@@ -137,13 +135,13 @@ export class ConditionedResiduals {
     }
   }
 
-  /** D at θ, and (unless the caller is about to compute it) v = R̃ D; nothing when both already hold there. */
+  /** P and D at θ, and (unless the caller is about to compute it) v = R̃ D; nothing when all already hold there. */
   private at(theta: number, spread = true): void {
-    const { bank, D, v, R } = this;
+    const { bank, P, D, v, R } = this;
     if (theta === this.theta && spread) return;
     const N = D.length;
     for (let k = 0; k < N; k++) {
-      const p = probability(bank, k, theta);
+      const p = (P[k] = probability(bank, k, theta));
       D[k] = this.done[k] ? 0 : Math.sqrt(p * (1 - p));
     }
     this.theta = theta;
@@ -166,15 +164,15 @@ export class ConditionedResiduals {
    */
   gains(theta: number, se: number, usable: Uint8Array, out: Float64Array): void {
     this.at(theta);
-    const { bank, v, R } = this;
+    const { bank, P, v, R } = this;
     const N = v.length;
     let S = 0;
-    for (let k = 0; k < N; k++) if (!this.done[k]) S += slope(bank, k, probability(bank, k, theta));
+    for (let k = 0; k < N; k++) if (!this.done[k]) S += slope(bank, k, P[k]);
     const se2 = se * se;
     for (let j = 0; j < N; j++) {
       if (!usable[j] || this.done[j]) { out[j] = -Infinity; continue; }
       const rjj = R ? R[j * N + j] : 1;
-      const pj = slope(bank, j, probability(bank, j, theta));
+      const pj = slope(bank, j, P[j]);
       const residual = rjj > 1e-12 ? (v[j] * v[j]) / rjj : 0;
       const after = 1 / (1 / se2 + fisherInfo(theta, bank.a[j], bank.b[j], bank.c[j]));
       out[j] = residual + S * S * se2 - (S - pj) ** 2 * after;
@@ -188,7 +186,7 @@ export class ConditionedResiduals {
    */
   kriged(ans: Answers, theta: number, binRow?: Int32Array, rows = 1): { shift: Float64Array; variance: Float64Array } {
     this.at(theta);
-    const { bank, D, R, corr } = this;
+    const { P, D, R, corr } = this;
     const N = D.length;
     const shift = new Float64Array(rows), variance = new Float64Array(rows);
     // one pass: each row of R̃ against D split by the bins of the columns
@@ -216,8 +214,7 @@ export class ConditionedResiduals {
     const A = new Float64Array(s * s), z = new Float64Array(s);
     for (let x = 0; x < s; x++) {
       const i = ans.idx[x];
-      const p = Math.min(1 - P_FLOOR, Math.max(P_FLOOR, probability(bank, i, theta)));
-      z[x] = (ans.y[x] - p) / Math.sqrt(p * (1 - p));
+      z[x] = standardised(ans.y[x], P[i]);
       for (let y = 0; y < s; y++) A[x * s + y] = C[i * N + ans.idx[y]];
       // R_SS is positive definite for any shrink > 0 (its eigenvalues are at least the shrink); the ridge keeps an
       // unshrunk matrix solvable where two items were answered alike by every calibration model
@@ -271,6 +268,12 @@ function downdateDot(R: Float64Array, o: number, row: Float64Array, f: number, D
     s0 += x * D[l];
   }
   return s0 + s1 + s2 + s3;
+}
+
+/** An answer's residual over its Bernoulli SD, P kept inside P_FLOOR of 0 and 1: the z correlations are learned on. */
+function standardised(y: number, P: number): number {
+  const p = Math.min(1 - P_FLOOR, Math.max(P_FLOOR, P));
+  return (y - p) / Math.sqrt(p * (1 - p));
 }
 
 /** dP/dθ of a bank item at P. */
